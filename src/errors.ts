@@ -1,0 +1,113 @@
+/**
+ * User errors are a type; bugs are not. A {@link UserError} carries the exit
+ * status it ends the program with and prints as one `error:` line; anything
+ * else that escapes is a bug and crashes with its stack.
+ *
+ * @module
+ */
+
+/** A place in a file, 1-based line and column. */
+export interface SourcePos {
+  /** The file as the user named it. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  col: number;
+}
+
+/** One problem found in a config file, with where it is and what to do. */
+export interface Diagnostic {
+  /** Where the problem is. */
+  pos: SourcePos;
+  /** What is wrong, in one sentence. */
+  message: string;
+  /** What to do about it, when there is something useful to say. */
+  hint?: string;
+}
+
+/** Formats a diagnostic as `file:line:col: error: message (hint)`. */
+export function formatDiagnostic(
+  d: Diagnostic,
+  severity: "error" | "warning" = "error",
+): string {
+  const where = `${d.pos.file}:${d.pos.line}:${d.pos.col}`;
+  const hint = d.hint ? `\n  hint: ${d.hint}` : "";
+  return `${where}: ${severity}: ${d.message}${hint}`;
+}
+
+/** An error caused by what the user wrote or typed; never a bug. */
+export class UserError extends Error {
+  /** The exit status the program ends with. */
+  readonly exitCode: number;
+
+  /** Creates a user error with its message and exit status (default 2). */
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = "UserError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** The config file has one or more problems; exit status 2. */
+export class ConfigError extends UserError {
+  /** Every problem found, in file order. */
+  readonly diagnostics: Diagnostic[];
+
+  /** Creates a config error from the problems found in one pass. */
+  constructor(diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => formatDiagnostic(d)).join("\n"), 2);
+    this.name = "ConfigError";
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Bad command-line usage; exit status 2. */
+export class UsageError extends UserError {
+  /** Creates a usage error. */
+  constructor(message: string) {
+    super(message, 2);
+    this.name = "UsageError";
+  }
+}
+
+/** Returns the closest candidate to `word` when it is close enough to be a likely typo. */
+export function didYouMean(
+  word: string,
+  candidates: readonly string[],
+): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  const limit = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  // Optimal string alignment distance: a swapped pair of letters counts once.
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    d.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        d[i].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (
+        i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]
+      ) {
+        v = Math.min(v, d[i - 2][j - 2] + 1);
+      }
+      d[i].push(v);
+    }
+  }
+  return d[a.length][b.length];
+}
