@@ -81,6 +81,8 @@ export interface Step {
   slurm?: SlurmOptions;
   /** Where the step is listed under `steps`. */
   pos: SourcePos;
+  /** Where its `script` or `command` value is written. */
+  programPos: SourcePos;
 }
 
 /** A cron section as written, with the position of each field. */

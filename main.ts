@@ -1,0 +1,18 @@
+/**
+ * crude-link: run the steps of an ML pipeline one after another from a YAML
+ * file, ask what to do when one fails, or repeat the pipeline on a cron
+ * schedule, unattended.
+ *
+ * ```sh
+ * deno run -A jsr:@crude-link/cli --config-file config.yaml
+ * ```
+ *
+ * @module
+ */
+
+import { main } from "./src/cli/main.ts";
+import { systemDeps } from "./src/io/system.ts";
+
+if (import.meta.main) Deno.exit(await main(Deno.args, systemDeps()));
+
+export { main };

@@ -1,0 +1,145 @@
+/**
+ * The command line: commander wiring, one file per command, and the one
+ * place where errors become exit statuses (0 ok, 1 a step failed, 2 bad
+ * config or usage, 130/143 stopped by SIGINT/SIGTERM).
+ *
+ * @module
+ */
+
+import { Command, CommanderError, Option } from "commander";
+import denoJson from "../../deno.json" with { type: "json" };
+import { didYouMean, UsageError, UserError } from "../errors.ts";
+import type { CliDeps } from "./deps.ts";
+import { runCommand, type RunFlags } from "./run.ts";
+import { validateCommand } from "./validate.ts";
+
+/** The version printed by `--version`. */
+export const VERSION: string = denoJson.version;
+
+/**
+ * Runs crude-link with the given arguments (without the program name) and
+ * returns the exit status.
+ */
+export async function main(argv: string[], deps: CliDeps): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("crude-link")
+    .description(
+      "Run the steps of an ML pipeline one after another from a YAML file;\n" +
+        "ask what to do when one fails, or run unattended on a cron schedule.",
+    )
+    .version(VERSION, "-V, --version", "print the version and exit")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.stdout(s),
+      writeErr: (s) => deps.stderr(s),
+      outputError: (s, write) => write(s.replace(/^error: /, "error: ")),
+    })
+    .showHelpAfterError("(run 'crude-link --help' for usage)")
+    .addHelpText(
+      "after",
+      `
+Exit status: 0 success, 1 a step failed, 2 bad config or usage,
+130/143 stopped by SIGINT/SIGTERM.
+
+Examples:
+  crude-link --config-file config.yaml            run once, ask on failure
+  crude-link --config-file config.yaml --non-interactive --keep-running
+                                                  run on the cron schedule, log to crude-link.log
+  crude-link validate --config-file config.yaml   check the file, run nothing`,
+    );
+
+  // The seed's flags work at the top level (`crude-link --config-file c.yaml`)
+  // and after the explicit `run`; options must come before a subcommand.
+  // A subcommand's option without a value falls back to the top level's.
+  const withTop = <T extends object>(flags: T): T => ({
+    ...program.opts(),
+    ...defined(flags),
+  });
+  const run = async (flags: RunFlags) => {
+    exitCode = await runCommand(withTop(flags), deps);
+  };
+  addRunOptions(program, true)
+    .enablePositionalOptions()
+    .argument(
+      "[command]",
+      "a command (below); without one, crude-link runs the pipeline",
+    )
+    .action(async (command: string | undefined, flags: RunFlags) => {
+      if (command !== undefined) {
+        const names = program.commands.map((c) => c.name());
+        const guess = didYouMean(command, names);
+        throw new UsageError(
+          `unknown command '${command}'${
+            guess ? ` (did you mean '${guess}'?)` : ""
+          }\n` +
+            `  hint: commands are ${
+              names.join(", ")
+            }; run 'crude-link --help' for usage`,
+        );
+      }
+      await run(flags);
+    });
+  addRunOptions(
+    program.command("run").description(
+      "run the pipeline (what crude-link does without a command)",
+    ),
+    false,
+  ).action(run);
+
+  program.command("validate")
+    .description("check the config file and the steps' scripts; run nothing")
+    .addOption(configFileOption(false))
+    .action((flags: { configFile?: string }) => {
+      exitCode = validateCommand(withTop(flags).configFile!, deps);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === "commander.helpDisplayed" || e.code === "commander.version"
+      ) return 0;
+      if (e.code === "commander.help") return 0;
+      return 2;
+    }
+    if (e instanceof UserError) {
+      deps.stderr(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  return exitCode;
+}
+
+/** The option, with its default shown only at the top level (subcommands inherit it). */
+function configFileOption(top: boolean): Option {
+  const option = new Option(
+    "-c, --config-file <file>",
+    "the pipeline's YAML file",
+  );
+  return top ? option.default("config.yaml") : option;
+}
+
+function addRunOptions(cmd: Command, top: boolean): Command {
+  const logFile = new Option(
+    "--log-file <file>",
+    "log file (non-interactive mode)",
+  );
+  return cmd
+    .addOption(configFileOption(top))
+    .option(
+      "--non-interactive",
+      "ask nothing; log to the log file; follow the cron schedule",
+    )
+    .addOption(top ? logFile.default("crude-link.log") : logFile)
+    .option("--keep-running", "on a schedule, keep going after a failed run")
+    .option("--run-now", "on a schedule, also run once at start-up");
+}
+
+function defined<T extends object>(flags: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(flags).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,140 @@
+/**
+ * `crude-link run` (the default command): load, then run once, asking at a
+ * terminal when a step fails, or, with `--non-interactive`, logging
+ * everything.
+ *
+ * @module
+ */
+
+import { loadPipeline } from "../config/load.ts";
+import { formatDiagnostic } from "../errors.ts";
+import { RotatingFile } from "../log/rotating_file.ts";
+import {
+  createConsoleSink,
+  createLogSink,
+  type FlushableSink,
+} from "../log/sinks.ts";
+import type { Pipeline, RunEvent, Sink } from "../model.ts";
+import type { FailureChoice } from "../ports.ts";
+import { makeLauncher } from "../run/launch.ts";
+import {
+  type RunOutcome,
+  runPipeline,
+  type StepFailure,
+} from "../run/runner.ts";
+import type { CliDeps, StopSignal } from "./deps.ts";
+
+/** The flags of `run` (and of the bare `crude-link`). */
+export interface RunFlags {
+  configFile: string;
+  nonInteractive?: boolean;
+  logFile: string;
+  keepRunning?: boolean;
+  runNow?: boolean;
+}
+
+/** Runs the pipeline; returns the exit status. */
+export async function runCommand(
+  flags: RunFlags,
+  deps: CliDeps,
+): Promise<number> {
+  const pipeline = loadPipeline(flags.configFile, deps.host);
+  for (const w of pipeline.warnings) {
+    deps.stderr(formatDiagnostic(w, "warning") + "\n");
+  }
+  const interactive = !flags.nonInteractive;
+
+  const color = deps.stdoutIsTerminal && !deps.env.NO_COLOR;
+  const consoleSink = createConsoleSink(
+    { write: deps.stdoutBytes, isTerminal: deps.stdoutIsTerminal },
+    { color },
+  );
+  const sinks: FlushableSink[] = [consoleSink];
+  if (!interactive) {
+    sinks.push(createLogSink(new RotatingFile({ path: flags.logFile })));
+  }
+  const sink: Sink = (e, at) => {
+    for (const s of sinks) s(e, at);
+  };
+  const flush = () => {
+    for (const s of sinks) s.flush();
+  };
+  const say = (level: "info" | "warn" | "error", text: string) =>
+    sink(
+      { type: "message", level, text } satisfies RunEvent,
+      deps.clock.nowMs(),
+    );
+
+  if (interactive && pipeline.cron) {
+    say(
+      "info",
+      "The cron schedule is ignored: it applies only with --non-interactive",
+    );
+  }
+
+  const stop = new AbortController();
+  const stopOn = (signal: StopSignal) =>
+    deps.onSignal(signal, () => {
+      if (!stop.signal.aborted) {
+        say("warn", `Received ${signal}; stopping the running step`);
+        stop.abort(signal);
+      }
+    });
+  // At a terminal, Ctrl-C reaches the step itself (it shares the terminal's
+  // process group); crude-link only has to survive it and ask what next.
+  const unsubscribe = [
+    interactive ? deps.onSignal("SIGINT", () => {}) : stopOn("SIGINT"),
+    stopOn("SIGTERM"),
+  ];
+
+  let outcome: RunOutcome;
+  try {
+    outcome = await runOnce(pipeline, deps, sink, stop.signal, interactive);
+  } finally {
+    for (const off of unsubscribe) off();
+    flush();
+  }
+  return exitStatus(outcome);
+}
+
+function runOnce(
+  pipeline: Pipeline,
+  deps: CliDeps,
+  sink: Sink,
+  stop: AbortSignal,
+  interactive: boolean,
+): Promise<RunOutcome> {
+  return runPipeline(pipeline, {
+    spawner: deps.spawner,
+    clock: deps.clock,
+    sink,
+    launch: makeLauncher(deps.host, {
+      stdio: interactive ? "inherit" : "pipe",
+      baseDir: deps.cwd,
+    }),
+    onFailure: (_failure: StepFailure): Promise<FailureChoice> =>
+      Promise.resolve("stop"),
+    stop,
+  }, { runId: newRunId(deps.clock.nowMs()), trigger: "manual" });
+}
+
+/** The exit status for how a run ended. */
+export function exitStatus(outcome: RunOutcome): number {
+  switch (outcome.status) {
+    case "ok":
+      return 0;
+    case "interrupted":
+      return outcome.signal === "SIGINT" ? 130 : 143;
+    default:
+      return 1;
+  }
+}
+
+/** A run id that sorts by start time and is unique enough: `20261125T153000-7f3a`. */
+export function newRunId(nowMs: number): string {
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, "").slice(0, 15);
+  const random = crypto.getRandomValues(new Uint8Array(2));
+  return `${stamp}-${
+    [...random].map((b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+}

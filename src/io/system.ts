@@ -1,0 +1,191 @@
+/**
+ * The real edges: Deno.Command processes, the wall clock, PATH lookup.
+ *
+ * @module
+ */
+
+import type { ExitStatus } from "../model.ts";
+import type { Clock, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
+import type { HostInfo } from "../run/command_line.ts";
+import type { CliDeps } from "../cli/deps.ts";
+
+/** Starts real child processes with `Deno.Command`. */
+export const systemSpawner: Spawner = {
+  spawn(spec: SpawnSpec): RunningProcess {
+    const [program, ...args] = spec.argv;
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(program, {
+        args,
+        cwd: spec.cwd,
+        env: spec.env,
+        stdin: spec.stdio === "pipe" ? "null" : "inherit",
+        stdout: spec.stdio === "pipe" ? "piped" : "inherit",
+        stderr: spec.stdio === "pipe" ? "piped" : "inherit",
+        detached: spec.ownProcessGroup,
+      }).spawn();
+    } catch (e) {
+      return notStarted(program, e, spec.cwd);
+    }
+    const status: Promise<ExitStatus> = child.status.then((s) =>
+      s.signal
+        ? { kind: "signaled", signal: s.signal }
+        : { kind: "exited", code: s.code }
+    );
+    let done = false;
+    status.then(() => done = true);
+    return {
+      pid: child.pid,
+      stdout: spec.stdio === "pipe" ? child.stdout : undefined,
+      stderr: spec.stdio === "pipe" ? child.stderr : undefined,
+      status,
+      kill(signal) {
+        if (done) return;
+        if (spec.ownProcessGroup && Deno.build.os !== "windows") {
+          try {
+            Deno.kill(-child.pid, signal);
+            return;
+          } catch {
+            // The group is gone or cannot be signalled: fall back to the child.
+          }
+        }
+        try {
+          child.kill(signal);
+        } catch {
+          // Already ended.
+        }
+      },
+    };
+  },
+};
+
+function notStarted(program: string, e: unknown, cwd?: string): RunningProcess {
+  let message = e instanceof Error ? e.message : String(e);
+  if (e instanceof Deno.errors.NotFound) {
+    message = cwd && !existsSync(cwd)
+      ? `working directory '${cwd}' does not exist`
+      : `'${program}' was not found`;
+  } else if (e instanceof Deno.errors.PermissionDenied) {
+    message = `'${program}' is not executable (permission denied)`;
+  }
+  return {
+    pid: 0,
+    status: Promise.resolve({ kind: "failed-to-start", message }),
+    kill() {},
+  };
+}
+
+/** The wall clock. Sleeps are real timers that an AbortSignal cuts short. */
+export const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  sleep(ms, signal) {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+  },
+};
+
+/** True when a file or folder exists at the path. */
+export function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a program on PATH (honouring PATHEXT on Windows); undefined when absent. */
+export function which(
+  name: string,
+  env = Deno.env.toObject(),
+): string | undefined {
+  const windows = Deno.build.os === "windows";
+  if (name.includes("/") || (windows && name.includes("\\"))) {
+    return isExecutable(name) ? name : undefined;
+  }
+  const sep = windows ? ";" : ":";
+  const dirs = (env.PATH ?? env.Path ?? "").split(sep).filter(Boolean);
+  const exts = windows
+    ? (env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";")
+    : [""];
+  for (const dir of dirs) {
+    for (const ext of exts) {
+      const candidate = `${dir}${windows ? "\\" : "/"}${name}${ext}`;
+      if (isExecutable(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** True when the path is a file this user may execute. */
+export function isExecutable(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) return false;
+    if (Deno.build.os === "windows" || info.mode === null) return true;
+    return (info.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Facts about this machine that choose interpreters. */
+export function systemHost(env = Deno.env.toObject()): HostInfo {
+  const cache = new Map<string, string | undefined>();
+  return {
+    virtualEnv: env.VIRTUAL_ENV || undefined,
+    os: Deno.build.os,
+    which(name) {
+      if (!cache.has(name)) cache.set(name, which(name, env));
+      return cache.get(name);
+    },
+    exists: existsSync,
+  };
+}
+
+/** The real machine, for `main()`. */
+export function systemDeps(): CliDeps {
+  const env = Deno.env.toObject();
+  const encoder = new TextEncoder();
+  const writeAll = (file: typeof Deno.stdout, bytes: Uint8Array) => {
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        written += file.writeSync(bytes.subarray(written));
+      }
+    } catch {
+      // A closed pipe (crude-link | head): nothing more to say there.
+    }
+  };
+  return {
+    stdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
+    stderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
+    stdoutBytes: (bytes) => writeAll(Deno.stdout, bytes),
+    stdinIsTerminal: Deno.stdin.isTerminal(),
+    stdoutIsTerminal: Deno.stdout.isTerminal(),
+    cwd: Deno.cwd(),
+    env,
+    host: {
+      ...systemHost(env),
+      readTextFile: (path) => Deno.readTextFileSync(path),
+      listDir: (path) => [...Deno.readDirSync(path)].map((e) => e.name),
+      isExecutable,
+    },
+    spawner: systemSpawner,
+    clock: systemClock,
+    onSignal(signal, handler) {
+      if (Deno.build.os === "windows" && signal !== "SIGINT") return () => {};
+      Deno.addSignalListener(signal, handler);
+      return () => Deno.removeSignalListener(signal, handler);
+    },
+    timeZone: Temporal.Now.timeZoneId(),
+  };
+}

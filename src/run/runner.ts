@@ -1,0 +1,356 @@
+/**
+ * Runs a pipeline's steps in order through the ports: spawns each step,
+ * streams its output to the sink, retries and times out, and asks what to do
+ * when a step fails. Knows nothing of terminals, files or real time.
+ *
+ * @module
+ */
+
+import type {
+  ExitStatus,
+  Pipeline,
+  RunEvent,
+  Sink,
+  Step,
+  StepResult,
+} from "../model.ts";
+import type {
+  Clock,
+  FailureChoice,
+  RunningProcess,
+  Spawner,
+  SpawnSpec,
+} from "../ports.ts";
+import { LineSplitter } from "./lines.ts";
+
+/** How many of a step's last output lines a failure report keeps. */
+export const TAIL_LINES = 20;
+
+/** A failed step, as shown to whoever decides what happens next. */
+export interface StepFailure {
+  /** The step that failed. */
+  step: Step;
+  /** How its last attempt ended. */
+  exit: ExitStatus;
+  /** How long that attempt ran, in milliseconds. */
+  durationMs: number;
+  /** How many attempts it has had in this run so far. */
+  attempts: number;
+  /** Its last output lines (when output was captured), oldest first. */
+  tail: string[];
+}
+
+/** What the runner needs from the outside world. */
+export interface RunnerDeps {
+  /** Starts processes. */
+  spawner: Spawner;
+  /** Time, for durations, retry delays and timeouts. */
+  clock: Clock;
+  /** Receives every event. */
+  sink: Sink;
+  /** Builds the spawn spec (argv, cwd, env, stdio) for a step. */
+  launch(step: Step): SpawnSpec;
+  /** Decides what happens after a step failed (after its retries). */
+  onFailure(failure: StepFailure): Promise<FailureChoice>;
+  /**
+   * Aborted (with the signal name as reason) when crude-link is told to stop:
+   * the running step's process group is stopped and the run ends.
+   */
+  stop?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL when stopping a step (default 5 s). */
+  killGraceMs?: number;
+}
+
+/** Which run this is. */
+export interface RunOptions {
+  /** Unique id of the run, passed to steps as CRUDE_LINK_RUN_ID. */
+  runId: string;
+  /** What started it. */
+  trigger: "manual" | "cron" | "resume";
+  /** Index of the first step to run (resume); earlier steps count as done. */
+  startAt?: number;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  /** ok: every step ran or was skipped; failed: a step failed; aborted: the user chose to; interrupted: a signal. */
+  status: "ok" | "failed" | "aborted" | "interrupted";
+  /** One result per step, in order. */
+  results: StepResult[];
+  /** The signal that interrupted the run. */
+  signal?: string;
+  /** Wall-clock duration of the whole run, in milliseconds. */
+  durationMs: number;
+}
+
+/** Runs the pipeline once. Never throws for a step's failure. */
+export async function runPipeline(
+  pipeline: Pipeline,
+  deps: RunnerDeps,
+  options: RunOptions,
+): Promise<RunOutcome> {
+  const { clock, sink } = deps;
+  const emit = (e: RunEvent) => sink(e, clock.nowMs());
+  const started = clock.nowMs();
+  const results: StepResult[] = pipeline.steps.map((s) => ({
+    name: s.name,
+    status: "not-run",
+    attempts: 0,
+    durationMs: 0,
+  }));
+  const startAt = options.startAt ?? 0;
+  for (let i = 0; i < startAt && i < results.length; i++) {
+    results[i].status = "ok";
+  }
+  emit({
+    type: "run-start",
+    runId: options.runId,
+    configFile: pipeline.configFile,
+    trigger: options.trigger,
+    stepCount: pipeline.steps.length,
+  });
+
+  let status: RunOutcome["status"] = "ok";
+  let index = startAt;
+  while (index < pipeline.steps.length) {
+    const step = pipeline.steps[index];
+    const result = results[index];
+    const attempt = await runWithRetries(
+      step,
+      result,
+      deps,
+      options.runId,
+      emit,
+    );
+    if (deps.stop?.aborted) {
+      status = "interrupted";
+      break;
+    }
+    if (attempt.exit.kind === "exited" && attempt.exit.code === 0) {
+      index++;
+      continue;
+    }
+    const choice = await deps.onFailure({
+      step,
+      exit: attempt.exit,
+      durationMs: attempt.durationMs,
+      attempts: result.attempts,
+      tail: attempt.tail,
+    });
+    if (deps.stop?.aborted) {
+      status = "interrupted";
+      break;
+    }
+    if (choice === "rerun-step") continue;
+    if (choice === "rerun-pipeline") {
+      emit({
+        type: "message",
+        level: "info",
+        text: "Rerunning the pipeline from its first step",
+      });
+      index = 0;
+      continue;
+    }
+    if (choice === "skip") {
+      result.status = "skipped";
+      emit({
+        type: "message",
+        level: "warn",
+        text: `Skipped step '${step.name}'; going on with the next one`,
+        step: step.name,
+      });
+      index++;
+      continue;
+    }
+    status = choice === "abort" ? "aborted" : "failed";
+    break;
+  }
+  const outcome: RunOutcome = {
+    status,
+    results,
+    signal: status === "interrupted"
+      ? String(deps.stop?.reason ?? "SIGTERM")
+      : undefined,
+    durationMs: clock.nowMs() - started,
+  };
+  emit({
+    type: "run-end",
+    runId: options.runId,
+    status: outcome.status,
+    results,
+    durationMs: outcome.durationMs,
+  });
+  return outcome;
+}
+
+interface Attempt {
+  exit: ExitStatus;
+  durationMs: number;
+  tail: string[];
+}
+
+async function runWithRetries(
+  step: Step,
+  result: StepResult,
+  deps: RunnerDeps,
+  runId: string,
+  emit: (e: RunEvent) => void,
+): Promise<Attempt> {
+  let delay = step.retryDelayMs;
+  for (let retry = 0;; retry++) {
+    result.attempts++;
+    result.status = "failed";
+    const attempt = await runAttempt(step, result.attempts, deps, runId, emit);
+    result.durationMs += attempt.durationMs;
+    result.exit = attempt.exit;
+    if (attempt.exit.kind === "exited" && attempt.exit.code === 0) {
+      result.status = "ok";
+      return attempt;
+    }
+    if (deps.stop?.aborted || retry >= step.retries) return attempt;
+    emit({
+      type: "message",
+      level: "warn",
+      text: `Retrying step '${step.name}' (retry ${
+        retry + 1
+      } of ${step.retries})${delay > 0 ? ` in ${delay / 1000}s` : ""}`,
+      step: step.name,
+    });
+    if (delay > 0) await deps.clock.sleep(delay, deps.stop);
+    if (deps.stop?.aborted) return attempt;
+    delay *= step.backoff;
+  }
+}
+
+async function runAttempt(
+  step: Step,
+  attempt: number,
+  deps: RunnerDeps,
+  runId: string,
+  emit: (e: RunEvent) => void,
+): Promise<Attempt> {
+  const { clock } = deps;
+  const base = deps.launch(step);
+  const spec: SpawnSpec = {
+    ...base,
+    env: {
+      ...base.env,
+      CRUDE_LINK_STEP: step.name,
+      CRUDE_LINK_STEP_INDEX: String(step.index),
+      CRUDE_LINK_RUN_ID: runId,
+      CRUDE_LINK_ATTEMPT: String(attempt),
+    },
+  };
+  emit({
+    type: "step-start",
+    step: step.name,
+    index: step.index,
+    attempt,
+    argv: spec.argv,
+  });
+  const started = clock.nowMs();
+  const child = deps.spawner.spawn(spec);
+  const tail: string[] = [];
+  const pumps = [
+    child.stdout
+      ? pump(child.stdout, "stdout", step.name, tail, emit)
+      : undefined,
+    child.stderr
+      ? pump(child.stderr, "stderr", step.name, tail, emit)
+      : undefined,
+  ].filter((p) => p !== undefined);
+
+  const ended = new AbortController();
+  let timedOut = false;
+  const stopChild = () =>
+    terminate(child, clock, deps.killGraceMs ?? 5000, ended.signal);
+  const onStop = () => stopChild();
+  deps.stop?.addEventListener("abort", onStop, { once: true });
+  if (deps.stop?.aborted) onStop();
+  if (step.timeoutMs !== undefined) {
+    clock.sleep(step.timeoutMs, ended.signal).then(() => {
+      if (ended.signal.aborted) return;
+      timedOut = true;
+      emit({
+        type: "message",
+        level: "error",
+        text: `Step '${step.name}' timed out after ${
+          step.timeoutMs! / 1000
+        }s; stopping it`,
+        step: step.name,
+      });
+      stopChild();
+    });
+  }
+
+  let exit = await child.status;
+  ended.abort();
+  deps.stop?.removeEventListener("abort", onStop);
+  await drain(pumps, clock);
+  const durationMs = clock.nowMs() - started;
+  if (timedOut) exit = { kind: "timed-out", afterMs: step.timeoutMs! };
+  emit({
+    type: "step-end",
+    step: step.name,
+    index: step.index,
+    attempt,
+    exit,
+    durationMs,
+  });
+  return { exit, durationMs, tail };
+}
+
+/** SIGTERM now, SIGKILL after the grace period unless the child ended first. */
+function terminate(
+  child: RunningProcess,
+  clock: Clock,
+  graceMs: number,
+  ended: AbortSignal,
+): void {
+  if (ended.aborted) return;
+  child.kill("SIGTERM");
+  clock.sleep(graceMs, ended).then(() => {
+    if (!ended.aborted) child.kill("SIGKILL");
+  });
+}
+
+/**
+ * Waits for the output pumps to finish after the child ended, but not
+ * forever: a background process it left behind may hold the pipe open.
+ */
+async function drain(pumps: Promise<void>[], clock: Clock): Promise<void> {
+  if (pumps.length === 0) return;
+  const giveUp = new AbortController();
+  await Promise.race([
+    Promise.all(pumps),
+    clock.sleep(2000, giveUp.signal),
+  ]);
+  giveUp.abort();
+}
+
+async function pump(
+  stream: ReadableStream<Uint8Array>,
+  name: "stdout" | "stderr",
+  step: string,
+  tail: string[],
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  const splitter = new LineSplitter();
+  const deliver = (pieces: ReturnType<LineSplitter["push"]>) => {
+    for (const piece of pieces) {
+      if (piece.kind === "line") {
+        emit({ type: "step-output", step, stream: name, line: piece.text });
+        tail.push(piece.text);
+        if (tail.length > TAIL_LINES) tail.shift();
+      } else {
+        emit({ type: "step-progress", step, stream: name, text: piece.text });
+      }
+    }
+  };
+  try {
+    for await (const chunk of stream) deliver(splitter.push(chunk));
+  } catch {
+    // The pipe broke (the child was killed); keep what was read.
+  }
+  deliver(splitter.end());
+}
