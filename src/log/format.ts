@@ -1,0 +1,407 @@
+/**
+ * The log file's line format, and the words crude-link uses for its own
+ * events (shared by the log and the console). Pure: no I/O; the time of an
+ * event is an argument.
+ *
+ * Every log line has five fields, separated by single spaces, then ` | ` and
+ * the message:
+ *
+ * ```
+ * <timestamp> <LEVEL> <step> <stream> | <message>
+ * 2026-11-25T15:30:00.123+01:00 INFO  preproccess stdout | loading 500 images
+ * 2026-11-25T15:30:00.124+01:00 INFO  preproccess stderr | 100%|██████████| 500/500
+ * 2026-11-25T15:30:12.470+01:00 ERROR training - | failed: exit status 1 after 3m 05s
+ * 2026-11-25T15:30:12.471+01:00 INFO  - - | run 20261125-153000 started (trigger: cron, config: config.yaml, 3 steps)
+ * ```
+ *
+ * - timestamp: ISO 8601 local time with milliseconds and the UTC offset of
+ *   the log's time zone (`+00:00` for UTC, never `Z`), so lines sort and
+ *   compare as text within one offset;
+ * - LEVEL: `INFO`, `WARN` or `ERROR`, padded to 5 characters;
+ * - step: the step's name, or `-` for crude-link's own run-wide events; a name
+ *   that is empty or holds a blank, `|` or `"` is written JSON-quoted so the
+ *   field stays one word;
+ * - stream: `stdout` or `stderr` for a line a step printed, `-` otherwise
+ *   (both step streams log at level INFO: stderr is marked by this field,
+ *   not by the level, since progress bars and warnings go there too);
+ * - message: the text as printed (a step's line without its terminator;
+ *   multi-line messages become several log lines with the same prefix).
+ *
+ * So `grep ' stderr | '` finds everything steps wrote to stderr,
+ * `grep ' training '` one step, and `cut -d'|' -f2-` strips the prefixes.
+ *
+ * @module
+ */
+
+import type {
+  ExitStatus,
+  OutputStream,
+  RunEvent,
+  StepResult,
+} from "../model.ts";
+
+/** Severity of a log line. */
+export type LogLevel = "info" | "warn" | "error";
+
+/** One log line before formatting: who said what, at which level. */
+export interface LogRecord {
+  /** Severity. */
+  level: LogLevel;
+  /** The step it concerns; absent for run-wide events. */
+  step?: string;
+  /** The stream, for a line a step printed. */
+  stream?: OutputStream;
+  /** The message, one line. */
+  text: string;
+}
+
+/** Options of a {@link LogFormatter}. */
+export interface LogFormatterOptions {
+  /**
+   * IANA time zone of the timestamps, e.g. `Europe/Berlin`. Default: the
+   * machine's local zone.
+   */
+  timeZone?: string;
+}
+
+const LEVEL_FIELD: Record<LogLevel, string> = {
+  info: "INFO ",
+  warn: "WARN ",
+  error: "ERROR",
+};
+
+const MILLIS: string[] = Array.from(
+  { length: 1000 },
+  (_, i) => String(i).padStart(3, "0"),
+);
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/**
+ * Formats log lines. Cheap on the hot path: the date, time and offset are
+ * computed once per second of event time, the whole timestamp once per
+ * millisecond, and step fields once per step name.
+ *
+ * @example
+ * ```ts
+ * const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+ * f.line(Date.UTC(2026, 10, 25, 14, 30), "info", "train", "stdout", "epoch 1");
+ * // "2026-11-25T15:30:00.000+01:00 INFO  train stdout | epoch 1"
+ * ```
+ */
+export class LogFormatter {
+  readonly #timeZone: string;
+  #lastSecond = NaN;
+  #secondHead = "";
+  #secondOffset = "";
+  #lastMs = NaN;
+  #lastStamp = "";
+  readonly #stepFields = new Map<string, string>();
+  // The whole prefix of the last line: consecutive lines of one step within
+  // one millisecond share it, and a line is then a single concatenation.
+  #prefix = "";
+  #prefixMs = NaN;
+  #prefixLevel: LogLevel | undefined;
+  #prefixStep: string | undefined;
+  #prefixStream: OutputStream | undefined;
+
+  /** Creates a formatter for one time zone. */
+  constructor(options: LogFormatterOptions = {}) {
+    this.#timeZone = options.timeZone ?? Temporal.Now.timeZoneId();
+  }
+
+  /** The IANA time zone of the timestamps. */
+  get timeZone(): string {
+    return this.#timeZone;
+  }
+
+  /**
+   * The timestamp of an instant given in epoch milliseconds, e.g.
+   * `2026-11-25T15:30:00.123+01:00`.
+   */
+  timestamp(atMs: number): string {
+    if (atMs === this.#lastMs) return this.#lastStamp;
+    const ms = Math.floor(atMs);
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#lastSecond) {
+      const z = Temporal.Instant.fromEpochMilliseconds(second * 1000)
+        .toZonedDateTimeISO(this.#timeZone);
+      const year = z.year >= 0 && z.year <= 9999
+        ? String(z.year).padStart(4, "0")
+        : (z.year < 0 ? "-" : "+") + String(Math.abs(z.year)).padStart(6, "0");
+      this.#secondHead = `${year}-${pad2(z.month)}-${pad2(z.day)}T${
+        pad2(z.hour)
+      }:${pad2(z.minute)}:${pad2(z.second)}.`;
+      this.#secondOffset = z.offset;
+      this.#lastSecond = second;
+    }
+    this.#lastMs = atMs;
+    this.#lastStamp = this.#secondHead + MILLIS[ms - second * 1000] +
+      this.#secondOffset;
+    return this.#lastStamp;
+  }
+
+  /**
+   * One complete log line (without the newline): timestamp, level, step (or
+   * `-`), stream (or `-`), ` | `, message.
+   */
+  line(
+    atMs: number,
+    level: LogLevel,
+    step: string | undefined,
+    stream: OutputStream | undefined,
+    message: string,
+  ): string {
+    if (
+      atMs !== this.#prefixMs || level !== this.#prefixLevel ||
+      step !== this.#prefixStep || stream !== this.#prefixStream
+    ) {
+      // join() makes one flat string; a `+` or template chain would make a
+      // tree of concatenations that encoding the batch walks for every line
+      // sharing the prefix (twice as slow for the log file's whole batch).
+      this.#prefix = [
+        this.timestamp(atMs),
+        LEVEL_FIELD[level],
+        step === undefined ? "-" : this.#stepField(step),
+        stream ?? "-",
+        "| ",
+      ].join(" ");
+      this.#prefixMs = atMs;
+      this.#prefixLevel = level;
+      this.#prefixStep = step;
+      this.#prefixStream = stream;
+    }
+    return this.#prefix + message;
+  }
+
+  /** Formats a {@link LogRecord} as a log line. */
+  record(atMs: number, r: LogRecord): string {
+    return this.line(atMs, r.level, r.step, r.stream, r.text);
+  }
+
+  /**
+   * The log lines for one event (none for `step-progress`, which is only
+   * shown live on a terminal).
+   */
+  event(event: RunEvent, atMs: number): string[] {
+    if (event.type === "step-output") {
+      return [this.line(atMs, "info", event.step, event.stream, event.line)];
+    }
+    return describeEvent(event).map((r) => this.record(atMs, r));
+  }
+
+  #stepField(step: string): string {
+    let field = this.#stepFields.get(step);
+    if (field === undefined) {
+      field = step === "" || /[\s|"]/.test(step) ? JSON.stringify(step) : step;
+      if (this.#stepFields.size > 1000) this.#stepFields.clear();
+      this.#stepFields.set(step, field);
+    }
+    return field;
+  }
+}
+
+let defaultFormatter: LogFormatter | undefined;
+
+/**
+ * Formats one log line in the machine's local time zone; see
+ * {@link LogFormatter.line}.
+ */
+export function formatLogLine(
+  atMs: number,
+  level: LogLevel,
+  step: string | undefined,
+  stream: OutputStream | undefined,
+  message: string,
+): string {
+  defaultFormatter ??= new LogFormatter();
+  return defaultFormatter.line(atMs, level, step, stream, message);
+}
+
+/**
+ * The log lines for one event in the machine's local time zone; see
+ * {@link LogFormatter.event}.
+ */
+export function formatEventLines(event: RunEvent, atMs: number): string[] {
+  defaultFormatter ??= new LogFormatter();
+  return defaultFormatter.event(event, atMs);
+}
+
+/**
+ * Says what an event means, as one or more single-line records (none for
+ * `step-progress`). Used by the log and, without timestamps, the console.
+ *
+ * - run-start: `run <id> started (trigger: cron, config: config.yaml, 3 steps)`
+ * - step-start: `started: python3 train.py --epochs=3 '--name=my model'`
+ *   (`started (attempt 2): …` for a retry)
+ * - step-output: the line itself, with its stream
+ * - step-end: `finished: exit status 0 after 12.35s` or, at level error,
+ *   `failed: exit status 1 after 3m 05s`, `failed: killed by signal SIGKILL
+ *   after 2.00s`, `failed: timed out after 1h 30m`, `failed: could not
+ *   start: …` (with ` (attempt 2)` for a retry)
+ * - message: its text, one record per line of text
+ * - run-end: `run <id> failed after 3m 17s: 1 ok, 1 failed, 1 not run`, then
+ *   one indented row per step: name, status, attempts, duration, and how a
+ *   failed step ended.
+ */
+export function describeEvent(event: RunEvent): LogRecord[] {
+  switch (event.type) {
+    case "run-start":
+      return [{
+        level: "info",
+        text:
+          `run ${event.runId} started (trigger: ${event.trigger}, config: ${event.configFile}, ${
+            plural(event.stepCount, "step")
+          })`,
+      }];
+    case "step-start": {
+      const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";
+      return [{
+        level: "info",
+        step: event.step,
+        text: `started${attempt}: ${shellJoin(event.argv)}`,
+      }];
+    }
+    case "step-output":
+      return [{
+        level: "info",
+        step: event.step,
+        stream: event.stream,
+        text: event.line,
+      }];
+    case "step-progress":
+      return [];
+    case "step-end": {
+      const ok = event.exit.kind === "exited" && event.exit.code === 0;
+      const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";
+      const ran = event.exit.kind === "exited" || event.exit.kind === "signaled"
+        ? ` after ${formatDuration(event.durationMs)}`
+        : "";
+      return [{
+        level: ok ? "info" : "error",
+        step: event.step,
+        text: `${ok ? "finished" : "failed"}: ${
+          formatExit(event.exit)
+        }${ran}${attempt}`,
+      }];
+    }
+    case "message":
+      return event.text.split(/\r?\n/).map((text) => ({
+        level: event.level,
+        ...(event.step === undefined ? {} : { step: event.step }),
+        text,
+      }));
+    case "run-end":
+      return describeRunEnd(
+        event.runId,
+        event.status,
+        event.results,
+        event
+          .durationMs,
+      );
+  }
+}
+
+function describeRunEnd(
+  runId: string,
+  status: "ok" | "failed" | "aborted" | "interrupted",
+  results: StepResult[],
+  durationMs: number,
+): LogRecord[] {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  }
+  const tally = ["ok", "failed", "skipped", "not-run"]
+    .filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s)} ${s === "not-run" ? "not run" : s}`)
+    .join(", ");
+  const level: LogLevel = status === "ok"
+    ? "info"
+    : status === "failed"
+    ? "error"
+    : "warn";
+  const out: LogRecord[] = [{
+    level,
+    text: `run ${runId} ${status} after ${formatDuration(durationMs)}${
+      tally ? `: ${tally}` : ""
+    }`,
+  }];
+  const nameWidth = Math.max(0, ...results.map((r) => r.name.length));
+  for (const r of results) {
+    const cells = [
+      r.name.padEnd(nameWidth),
+      r.status.padEnd(7),
+      plural(r.attempts, "attempt").padEnd(10),
+      (r.status === "not-run" ? "-" : formatDuration(r.durationMs)).padStart(
+        7,
+      ),
+      r.status === "failed" && r.exit ? formatExit(r.exit) : "",
+    ];
+    out.push({
+      level: r.status === "failed" ? "error" : "info",
+      text: `  ${cells.join("  ")}`.trimEnd(),
+    });
+  }
+  return out;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * A duration for people: `0.42s` and `59.99s` under a minute (hundredths),
+ * `3m 05s` under an hour (whole seconds), else `2h 01m` (whole minutes; a
+ * day is `24h 00m`). Rounds to the nearest unit; negative or non-finite
+ * input counts as 0.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) ms = 0;
+  const centis = Math.round(ms / 10);
+  if (centis < 6000) {
+    return `${Math.floor(centis / 100)}.${pad2(centis % 100)}s`;
+  }
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) {
+    return `${Math.floor(seconds / 60)}m ${pad2(seconds % 60)}s`;
+  }
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)}h ${pad2(minutes % 60)}m`;
+}
+
+/**
+ * How a process ended, for people: `exit status 1`, `killed by signal
+ * SIGTERM`, `timed out after 1h 30m`, `could not start: <reason>`.
+ */
+export function formatExit(exit: ExitStatus): string {
+  switch (exit.kind) {
+    case "exited":
+      return `exit status ${exit.code}`;
+    case "signaled":
+      return `killed by signal ${exit.signal}`;
+    case "timed-out":
+      return `timed out after ${formatDuration(exit.afterMs)}`;
+    case "failed-to-start":
+      return `could not start: ${exit.message}`;
+  }
+}
+
+const SHELL_SAFE = /^[\w@%+=:,./-]+$/;
+
+/**
+ * Quotes one argument for a POSIX shell, only when needed: `train.py` stays
+ * as is, `my model` becomes `'my model'`, `it's` becomes `'it'\''s'`, and the
+ * empty string `''`.
+ */
+export function shellQuote(arg: string): string {
+  if (SHELL_SAFE.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A command line as a user could paste it into a POSIX shell. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(" ");
+}

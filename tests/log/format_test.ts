@@ -1,0 +1,284 @@
+import assert from "node:assert/strict";
+import {
+  describeEvent,
+  formatDuration,
+  formatExit,
+  LogFormatter,
+  shellJoin,
+  shellQuote,
+} from "../../src/log/format.ts";
+import type { ExitStatus, RunEvent } from "../../src/model.ts";
+
+const at = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
+const T = at("2026-11-25T14:30:00.123Z");
+
+Deno.test("LogFormatter writes timestamp with milliseconds and offset, level, step, stream, message", () => {
+  const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+  assert.equal(
+    f.line(T, "info", "preproccess", "stdout", "loading"),
+    "2026-11-25T15:30:00.123+01:00 INFO  preproccess stdout | loading",
+  );
+  assert.equal(
+    f.line(T, "info", "preproccess", "stderr", "warning: x"),
+    "2026-11-25T15:30:00.123+01:00 INFO  preproccess stderr | warning: x",
+  );
+  assert.equal(
+    f.line(T + 1, "error", undefined, undefined, "boom"),
+    "2026-11-25T15:30:00.124+01:00 ERROR - - | boom",
+  );
+  assert.equal(
+    f.line(T, "warn", "train", undefined, "slow"),
+    "2026-11-25T15:30:00.123+01:00 WARN  train - | slow",
+  );
+});
+
+Deno.test("LogFormatter timestamps pad milliseconds and use +00:00 for UTC", () => {
+  const f = new LogFormatter({ timeZone: "UTC" });
+  assert.equal(
+    f.timestamp(at("2026-01-02T03:04:05.007Z")),
+    "2026-01-02T03:04:05.007+00:00",
+  );
+  assert.equal(
+    f.timestamp(at("2026-01-02T03:04:05.070Z")),
+    "2026-01-02T03:04:05.070+00:00",
+  );
+  assert.equal(
+    f.timestamp(at("2026-01-02T03:04:06Z")),
+    "2026-01-02T03:04:06.000+00:00",
+  );
+  assert.equal(
+    f.timestamp(at("1999-12-31T23:59:59.999Z")),
+    "1999-12-31T23:59:59.999+00:00",
+  );
+});
+
+Deno.test("LogFormatter follows a DST change although it caches per second", () => {
+  const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+  assert.equal(
+    f.timestamp(at("2026-03-29T00:59:59.999Z")),
+    "2026-03-29T01:59:59.999+01:00",
+  );
+  assert.equal(
+    f.timestamp(at("2026-03-29T01:00:00.000Z")),
+    "2026-03-29T03:00:00.000+02:00",
+  );
+  const ny = new LogFormatter({ timeZone: "America/New_York" });
+  assert.equal(
+    ny.timestamp(at("2026-11-01T05:30:00.5Z")),
+    "2026-11-01T01:30:00.500-04:00",
+  );
+  assert.equal(
+    ny.timestamp(at("2026-11-01T06:30:00.5Z")),
+    "2026-11-01T01:30:00.500-05:00",
+  );
+});
+
+Deno.test("LogFormatter quotes step names that would break the fields", () => {
+  const f = new LogFormatter({ timeZone: "UTC" });
+  assert.match(
+    f.line(T, "info", "my step", "stdout", "x"),
+    / INFO {2}"my step" stdout \| x$/,
+  );
+  assert.match(f.line(T, "info", "a|b", "stdout", "x"), / "a\|b" stdout \| x$/);
+  assert.match(f.line(T, "info", "", undefined, "x"), / INFO {2}"" - \| x$/);
+});
+
+Deno.test("LogFormatter.event logs step output with its stream and never progress", () => {
+  const f = new LogFormatter({ timeZone: "UTC" });
+  assert.deepEqual(
+    f.event({
+      type: "step-output",
+      step: "train",
+      stream: "stderr",
+      line: "oops",
+    }, T),
+    ["2026-11-25T14:30:00.123+00:00 INFO  train stderr | oops"],
+  );
+  assert.deepEqual(
+    f.event({
+      type: "step-progress",
+      step: "train",
+      stream: "stderr",
+      text: "50%",
+    }, T),
+    [],
+  );
+});
+
+Deno.test("describeEvent says what each crude-link event means", () => {
+  const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+  const events: RunEvent[] = [
+    {
+      type: "run-start",
+      runId: "r1",
+      configFile: "config.yaml",
+      trigger: "cron",
+      stepCount: 3,
+    },
+    {
+      type: "step-start",
+      step: "training",
+      index: 1,
+      attempt: 1,
+      argv: ["python3", "train.py", "--name=my model", "--q=it's"],
+    },
+    {
+      type: "step-end",
+      step: "training",
+      index: 1,
+      attempt: 1,
+      exit: { kind: "exited", code: 0 },
+      durationMs: 12_345,
+    },
+    {
+      type: "step-start",
+      step: "training",
+      index: 1,
+      attempt: 2,
+      argv: ["./run.sh"],
+    },
+    {
+      type: "step-end",
+      step: "training",
+      index: 1,
+      attempt: 2,
+      exit: { kind: "signaled", signal: "SIGKILL" },
+      durationMs: 185_000,
+    },
+    {
+      type: "message",
+      level: "warn",
+      text: "fire time skipped\nstill running",
+    },
+    {
+      type: "message",
+      level: "info",
+      text: "next run at 10:00",
+      step: "deploy",
+    },
+  ];
+  assert.deepEqual(events.flatMap((e) => f.event(e, T)), [
+    "2026-11-25T15:30:00.123+01:00 INFO  - - | run r1 started (trigger: cron, config: config.yaml, 3 steps)",
+    "2026-11-25T15:30:00.123+01:00 INFO  training - | started: python3 train.py '--name=my model' '--q=it'\\''s'",
+    "2026-11-25T15:30:00.123+01:00 INFO  training - | finished: exit status 0 after 12.35s",
+    "2026-11-25T15:30:00.123+01:00 INFO  training - | started (attempt 2): ./run.sh",
+    "2026-11-25T15:30:00.123+01:00 ERROR training - | failed: killed by signal SIGKILL after 3m 05s (attempt 2)",
+    "2026-11-25T15:30:00.123+01:00 WARN  - - | fire time skipped",
+    "2026-11-25T15:30:00.123+01:00 WARN  - - | still running",
+    "2026-11-25T15:30:00.123+01:00 INFO  deploy - | next run at 10:00",
+  ]);
+});
+
+Deno.test("describeEvent ends a run with a summary of every step", () => {
+  const records = describeEvent({
+    type: "run-end",
+    runId: "r1",
+    status: "failed",
+    durationMs: 197_000,
+    results: [
+      { name: "preproccess", status: "ok", attempts: 1, durationMs: 12_345 },
+      {
+        name: "training",
+        status: "failed",
+        attempts: 2,
+        durationMs: 185_000,
+        exit: { kind: "timed-out", afterMs: 90_000 },
+      },
+      { name: "deploy", status: "not-run", attempts: 0, durationMs: 0 },
+    ],
+  });
+  assert.deepEqual(records, [
+    {
+      level: "error",
+      text: "run r1 failed after 3m 17s: 1 ok, 1 failed, 1 not run",
+    },
+    { level: "info", text: "  preproccess  ok       1 attempt    12.35s" },
+    {
+      level: "error",
+      text:
+        "  training     failed   2 attempts   3m 05s  timed out after 1m 30s",
+    },
+    { level: "info", text: "  deploy       not-run  0 attempts        -" },
+  ]);
+});
+
+Deno.test("step-end reports timeouts and start failures without a duration", () => {
+  const end = (exit: ExitStatus) =>
+    describeEvent({
+      type: "step-end",
+      step: "s",
+      index: 0,
+      attempt: 1,
+      exit,
+      durationMs: 5,
+    })[0];
+  assert.deepEqual(end({ kind: "timed-out", afterMs: 5_400_000 }), {
+    level: "error",
+    step: "s",
+    text: "failed: timed out after 1h 30m",
+  });
+  assert.deepEqual(end({ kind: "failed-to-start", message: "No such file" }), {
+    level: "error",
+    step: "s",
+    text: "failed: could not start: No such file",
+  });
+  assert.equal(
+    end({ kind: "exited", code: 2 }).text,
+    "failed: exit status 2 after 0.01s",
+  );
+});
+
+Deno.test("formatDuration rounds to hundredths, seconds or minutes", () => {
+  const cases: [number, string][] = [
+    [0, "0.00s"],
+    [-5, "0.00s"],
+    [420, "0.42s"],
+    [12_345, "12.35s"],
+    [59_994, "59.99s"],
+    [59_996, "1m 00s"],
+    [185_000, "3m 05s"],
+    [3_599_499, "59m 59s"],
+    [3_599_500, "1h 00m"],
+    [7_260_000, "2h 01m"],
+    [90_000_000, "25h 00m"],
+  ];
+  for (const [ms, expected] of cases) {
+    assert.equal(formatDuration(ms), expected, `${ms} ms`);
+  }
+});
+
+Deno.test("formatExit names each way a process ends", () => {
+  assert.equal(formatExit({ kind: "exited", code: 1 }), "exit status 1");
+  assert.equal(
+    formatExit({ kind: "signaled", signal: "SIGTERM" }),
+    "killed by signal SIGTERM",
+  );
+  assert.equal(
+    formatExit({ kind: "timed-out", afterMs: 90_000 }),
+    "timed out after 1m 30s",
+  );
+  assert.equal(
+    formatExit({ kind: "failed-to-start", message: "not found" }),
+    "could not start: not found",
+  );
+});
+
+Deno.test("shellQuote quotes only what a shell would misread", () => {
+  assert.equal(shellQuote("--nr_images=500"), "--nr_images=500");
+  assert.equal(shellQuote("/data/x.csv"), "/data/x.csv");
+  assert.equal(shellQuote(""), "''");
+  assert.equal(shellQuote("a b"), "'a b'");
+  assert.equal(shellQuote("$HOME"), "'$HOME'");
+  assert.equal(shellQuote("it's"), "'it'\\''s'");
+  assert.equal(
+    shellJoin(["python3", "-c", "print(1)"]),
+    "python3 -c 'print(1)'",
+  );
+});
+
+Deno.test("the pure files do not use Deno APIs", async () => {
+  for (const file of ["../../src/log/format.ts", "../../src/run/lines.ts"]) {
+    const text = await Deno.readTextFile(new URL(file, import.meta.url));
+    assert.ok(!/\bDeno\./.test(text), `${file} uses Deno.`);
+  }
+});
