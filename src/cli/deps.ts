@@ -6,6 +6,7 @@
  */
 
 import type { LoadHost } from "../config/load.ts";
+import type { Prompter } from "../io/prompter.ts";
 import type { Clock, Spawner } from "../ports.ts";
 
 /** A signal crude-link reacts to. */
@@ -35,6 +36,8 @@ export interface CliDeps {
   clock: Clock;
   /** Calls `handler` on the signal until the returned function is called. */
   onSignal(signal: StopSignal, handler: () => void): () => void;
+  /** Asks what to do after a failure (interactive mode, at a terminal). */
+  prompter: Prompter;
   /** The machine's time zone (IANA name). */
   timeZone: string;
 }

@@ -8,7 +8,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
-import { didYouMean, UsageError, UserError } from "../errors.ts";
+import { ConfigError, didYouMean, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 import { runCommand, type RunFlags } from "./run.ts";
 import { validateCommand } from "./validate.ts";
@@ -103,6 +103,16 @@ Examples:
       ) return 0;
       if (e.code === "commander.help") return 0;
       return 2;
+    }
+    if (e instanceof ConfigError) {
+      const n = e.diagnostics.length;
+      const file = e.diagnostics[0]?.pos.file;
+      deps.stderr(
+        `${e.message}\n${
+          n > 1 ? `${n} problems in ${file}; nothing was run\n` : ""
+        }`,
+      );
+      return e.exitCode;
     }
     if (e instanceof UserError) {
       deps.stderr(`error: ${e.message}\n`);

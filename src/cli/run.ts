@@ -6,7 +6,9 @@
  * @module
  */
 
+import pc from "picocolors";
 import { loadPipeline } from "../config/load.ts";
+import { formatDuration, formatExit } from "../log/format.ts";
 import { formatDiagnostic } from "../errors.ts";
 import { RotatingFile } from "../log/rotating_file.ts";
 import {
@@ -53,9 +55,16 @@ export async function runCommand(
   if (!interactive) {
     sinks.push(createLogSink(new RotatingFile({ path: flags.logFile })));
   }
-  const sink: Sink = (e, at) => {
-    for (const s of sinks) s(e, at);
-  };
+  // At a terminal the steps write straight to it, so crude-link's own lines
+  // must be out before the next step starts: no batching there.
+  const sink: Sink = interactive
+    ? (e, at) => {
+      consoleSink(e, at);
+      consoleSink.flush();
+    }
+    : (e, at) => {
+      for (const s of sinks) s(e, at);
+    };
   const flush = () => {
     for (const s of sinks) s.flush();
   };
@@ -87,9 +96,41 @@ export async function runCommand(
     stopOn("SIGTERM"),
   ];
 
+  const onFailure = async (failure: StepFailure): Promise<FailureChoice> => {
+    if (!interactive) return "stop";
+    if (!deps.stdinIsTerminal) {
+      say(
+        "warn",
+        "No terminal on stdin, so there is nobody to ask: stopping, as --non-interactive would",
+      );
+      return "stop";
+    }
+    flush();
+    deps.stdout(failureReport(failure, color));
+    const steps = pipeline.steps;
+    const answer = await deps.prompter({
+      step: failure.step.name,
+      firstStep: steps[0].name,
+      nextStep: steps[failure.step.index + 1]?.name,
+    });
+    if (answer === "interrupted") {
+      deps.stdout(SHOW_CURSOR);
+      stop.abort("SIGINT");
+      return "abort";
+    }
+    return answer;
+  };
+
   let outcome: RunOutcome;
   try {
-    outcome = await runOnce(pipeline, deps, sink, stop.signal, interactive);
+    outcome = await runOnce(
+      pipeline,
+      deps,
+      sink,
+      stop.signal,
+      interactive,
+      onFailure,
+    );
   } finally {
     for (const off of unsubscribe) off();
     flush();
@@ -103,6 +144,7 @@ function runOnce(
   sink: Sink,
   stop: AbortSignal,
   interactive: boolean,
+  onFailure: (failure: StepFailure) => Promise<FailureChoice>,
 ): Promise<RunOutcome> {
   return runPipeline(pipeline, {
     spawner: deps.spawner,
@@ -112,10 +154,29 @@ function runOnce(
       stdio: interactive ? "inherit" : "pipe",
       baseDir: deps.cwd,
     }),
-    onFailure: (_failure: StepFailure): Promise<FailureChoice> =>
-      Promise.resolve("stop"),
+    onFailure,
     stop,
   }, { runId: newRunId(deps.clock.nowMs()), trigger: "manual" });
+}
+
+const SHOW_CURSOR = "\x1b[?25h";
+
+/** What the user sees above the dialog: which step, how it ended, its last lines. */
+export function failureReport(failure: StepFailure, color: boolean): string {
+  const c = pc.createColors(color);
+  const attempts = failure.attempts > 1 ? ` (attempt ${failure.attempts})` : "";
+  const lines = [
+    "",
+    c.red(c.bold(`✗ Step '${failure.step.name}' failed`)) +
+    `: ${formatExit(failure.exit)} after ${
+      formatDuration(failure.durationMs)
+    }${attempts}`,
+  ];
+  if (failure.tail.length > 0) {
+    lines.push(c.dim("  its last lines:"));
+    for (const line of failure.tail) lines.push(c.dim("  │ ") + line);
+  }
+  return lines.join("\n") + "\n\n";
 }
 
 /** The exit status for how a run ended. */

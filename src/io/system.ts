@@ -8,6 +8,7 @@ import type { ExitStatus } from "../model.ts";
 import type { Clock, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
 import type { HostInfo } from "../run/command_line.ts";
 import type { CliDeps } from "../cli/deps.ts";
+import { terminalPrompter } from "./prompter.ts";
 
 /** Starts real child processes with `Deno.Command`. */
 export const systemSpawner: Spawner = {
@@ -186,6 +187,7 @@ export function systemDeps(): CliDeps {
       Deno.addSignalListener(signal, handler);
       return () => Deno.removeSignalListener(signal, handler);
     },
+    prompter: terminalPrompter,
     timeZone: Temporal.Now.timeZoneId(),
   };
 }

@@ -333,12 +333,14 @@ function describeRunEnd(
   for (const r of results) {
     const cells = [
       r.name.padEnd(nameWidth),
-      r.status.padEnd(7),
+      (r.status === "not-run" ? "not run" : r.status).padEnd(7),
       plural(r.attempts, "attempt").padEnd(10),
       (r.status === "not-run" ? "-" : formatDuration(r.durationMs)).padStart(
         7,
       ),
-      r.status === "failed" && r.exit ? formatExit(r.exit) : "",
+      (r.status === "failed" || r.status === "skipped") && r.exit
+        ? formatExit(r.exit)
+        : "",
     ];
     out.push({
       level: r.status === "failed" ? "error" : "info",

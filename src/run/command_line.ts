@@ -99,11 +99,3 @@ export function stepArgv(
     : step.program.argv;
   return [...interpreter, ...program, ...renderArguments(step.arguments)];
 }
-
-/** Quotes an argv for display the way a POSIX shell would accept it back. */
-export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) =>
-    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`
-  )
-    .join(" ");
-}

@@ -198,7 +198,7 @@ Deno.test("describeEvent ends a run with a summary of every step", () => {
       text:
         "  training     failed   2 attempts   3m 05s  timed out after 1m 30s",
     },
-    { level: "info", text: "  deploy       not-run  0 attempts        -" },
+    { level: "info", text: "  deploy       not run  0 attempts        -" },
   ]);
 });
 

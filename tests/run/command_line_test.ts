@@ -3,7 +3,6 @@ import {
   chooseInterpreter,
   type HostInfo,
   renderArguments,
-  shellQuote,
   stepArgv,
 } from "../../src/run/command_line.ts";
 import type { Step } from "../../src/model.ts";
@@ -143,11 +142,4 @@ Deno.test("stepArgv() puts interpreter, program and arguments together", () => {
   ]);
   const c = step({ program: { kind: "command", argv: ["echo", "hi"] } });
   assert.deepEqual(stepArgv(c, []), ["echo", "hi"]);
-});
-
-Deno.test("shellQuote() quotes only what a shell would split or expand", () => {
-  assert.equal(
-    shellQuote(["python3", "a.py", "--x=[1, 2]", "it's", "--y=a/b.c"]),
-    `python3 a.py '--x=[1, 2]' 'it'\\''s' --y=a/b.c`,
-  );
 });
