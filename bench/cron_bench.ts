@@ -7,11 +7,7 @@
  * @module
  */
 
-import {
-  compileTrigger,
-  nextFireTime,
-  type Trigger,
-} from "../src/cron/trigger.ts";
+import { compileTrigger, nextFireTime, type Trigger } from "../src/cron/trigger.ts";
 
 const COUNT = 10_000;
 /** A little over a week between starting instants, so they cover ~200 years. */

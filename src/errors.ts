@@ -76,6 +76,11 @@ export function didYouMean(
   word: string,
   candidates: readonly string[],
 ): string | undefined {
+  const lower = word.toLowerCase();
+  if (lower.length >= 3) {
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(lower));
+    if (prefixed.length === 1) return prefixed[0];
+  }
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Trigger } from "./cron/trigger.ts";
 import type { Diagnostic, SourcePos } from "./errors.ts";
 
 /**
@@ -85,8 +86,10 @@ export interface Step {
   programPos: SourcePos;
 }
 
-/** A cron section as written, with the position of each field. */
+/** A cron section as written, with the position of each field, and its compiled trigger. */
 export interface CronSection {
+  /** The schedule, ready for `nextFireTime`. */
+  trigger: Trigger;
   /** Field name → value as written (YAML ints become numbers). */
   fields: Record<string, string | number>;
   /** Field name → where its value is. */

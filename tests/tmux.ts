@@ -41,9 +41,7 @@ export class TmuxSession {
     const exports = Object.entries({ NO_COLOR: "1", ...env })
       .map(([k, v]) => `export ${k}=${shq(v)};`).join(" ");
     const command =
-      `${exports} cd ${shq(cwd)}; ${argv.map(shq).join(" ")}; echo $? > ${
-        shq(statusFile)
-      }; ` +
+      `${exports} cd ${shq(cwd)}; ${argv.map(shq).join(" ")}; echo $? > ${shq(statusFile)}; ` +
       `stty -a > ${shq(statusFile)}.stty; sleep 600`;
     await session.tmux(
       "new-session",

@@ -6,12 +6,13 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import { ConfigError, didYouMean, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 import { runCommand, type RunFlags } from "./run.ts";
 import { validateCommand } from "./validate.ts";
+import { nextCommand, type NextFlags } from "./next.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -46,7 +47,8 @@ Examples:
   crude-link --config-file config.yaml            run once, ask on failure
   crude-link --config-file config.yaml --non-interactive --keep-running
                                                   run on the cron schedule, log to crude-link.log
-  crude-link validate --config-file config.yaml   check the file, run nothing`,
+  crude-link validate --config-file config.yaml   check the file, run nothing
+  crude-link next --count 3                       when will the schedule fire?`,
     );
 
   // The seed's flags work at the top level (`crude-link --config-file c.yaml`)
@@ -61,21 +63,15 @@ Examples:
   };
   addRunOptions(program, true)
     .enablePositionalOptions()
-    .argument(
-      "[command]",
-      "a command (below); without one, crude-link runs the pipeline",
-    )
-    .action(async (command: string | undefined, flags: RunFlags) => {
+    .allowExcessArguments()
+    .action(async (flags: RunFlags, cmd: Command) => {
+      const command = cmd.args[0];
       if (command !== undefined) {
         const names = program.commands.map((c) => c.name());
         const guess = didYouMean(command, names);
         throw new UsageError(
-          `unknown command '${command}'${
-            guess ? ` (did you mean '${guess}'?)` : ""
-          }\n` +
-            `  hint: commands are ${
-              names.join(", ")
-            }; run 'crude-link --help' for usage`,
+          `unknown command '${command}'${guess ? ` (did you mean '${guess}'?)` : ""}\n` +
+            `  hint: commands are ${names.join(", ")}; run 'crude-link --help' for usage`,
         );
       }
       await run(flags);
@@ -94,6 +90,25 @@ Examples:
       exitCode = validateCommand(withTop(flags).configFile!, deps);
     });
 
+  program.command("next")
+    .description("print the next fire times of the config's cron schedule")
+    .addOption(configFileOption(false))
+    .addOption(
+      new Option("-n, --count <n>", "how many fire times").argParser(
+        positiveNumber,
+      ).default(5),
+    )
+    .option("--from <iso>", "start from this instant instead of now (ISO 8601)")
+    .option("--json", "print a JSON array of strings")
+    .action(
+      (flags: Omit<NextFlags, "configFile"> & { configFile?: string }) => {
+        exitCode = nextCommand({
+          ...flags,
+          configFile: withTop(flags).configFile!,
+        }, deps);
+      },
+    );
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
@@ -108,9 +123,7 @@ Examples:
       const n = e.diagnostics.length;
       const file = e.diagnostics[0]?.pos.file;
       deps.stderr(
-        `${e.message}\n${
-          n > 1 ? `${n} problems in ${file}; nothing was run\n` : ""
-        }`,
+        `${e.message}\n${n > 1 ? `${n} problems in ${file}; nothing was run\n` : ""}`,
       );
       return e.exitCode;
     }
@@ -144,6 +157,23 @@ function addRunOptions(cmd: Command, top: boolean): Command {
       "ask nothing; log to the log file; follow the cron schedule",
     )
     .addOption(top ? logFile.default("crude-link.log") : logFile)
+    .addOption(
+      new Option(
+        "--log-max-bytes <bytes>",
+        "rotate the log before it passes this size",
+      )
+        .argParser(byteCount).default(
+          top ? 2_097_152 : undefined,
+          "2097152 (2 MiB)",
+        ),
+    )
+    .addOption(
+      new Option(
+        "--log-backups <count>",
+        "rotated log files to keep (.1, .2, …)",
+      )
+        .argParser(wholeNumber).default(top ? 3 : undefined, "3"),
+    )
     .option("--keep-running", "on a schedule, keep going after a failed run")
     .option("--run-now", "on a schedule, also run once at start-up");
 }
@@ -152,4 +182,42 @@ function defined<T extends object>(flags: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(flags).filter(([, v]) => v !== undefined),
   ) as Partial<T>;
+}
+
+function positiveNumber(value: string): number {
+  const n = wholeNumber(value);
+  if (n < 1) {
+    throw new InvalidArgumentError(`expected 1 or more, got '${value}'`);
+  }
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) {
+    throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
+  }
+  return Number(value);
+}
+
+/** Bytes, with an optional unit: 1048576, 512K, 10M, 1G (powers of 1024). */
+function byteCount(value: string): number {
+  const m = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
+  if (!m) {
+    throw new InvalidArgumentError(
+      `expected a size in bytes like 2097152, 512K or 10M, got '${value}'`,
+    );
+  }
+  const unit = {
+    "": 1,
+    k: 1024,
+    m: 1024 ** 2,
+    g: 1024 ** 3,
+  }[m[2].toLowerCase()]!;
+  const bytes = Number(m[1]) * unit;
+  if (bytes > 0 && bytes < 64) {
+    throw new InvalidArgumentError(
+      `a log file needs at least 64 bytes, got '${value}'`,
+    );
+  }
+  return bytes;
 }

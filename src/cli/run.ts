@@ -11,26 +11,22 @@ import { loadPipeline } from "../config/load.ts";
 import { formatDuration, formatExit } from "../log/format.ts";
 import { formatDiagnostic } from "../errors.ts";
 import { RotatingFile } from "../log/rotating_file.ts";
-import {
-  createConsoleSink,
-  createLogSink,
-  type FlushableSink,
-} from "../log/sinks.ts";
-import type { Pipeline, RunEvent, Sink } from "../model.ts";
+import { createConsoleSink, createLogSink, type FlushableSink } from "../log/sinks.ts";
+import type { RunEvent, Sink } from "../model.ts";
 import type { FailureChoice } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
-import {
-  type RunOutcome,
-  runPipeline,
-  type StepFailure,
-} from "../run/runner.ts";
+import { type RunOutcome, runPipeline, type StepFailure } from "../run/runner.ts";
 import type { CliDeps, StopSignal } from "./deps.ts";
+import { runSchedule } from "../schedule/loop.ts";
+import { describeTrigger } from "../cron/trigger.ts";
 
 /** The flags of `run` (and of the bare `crude-link`). */
 export interface RunFlags {
   configFile: string;
   nonInteractive?: boolean;
   logFile: string;
+  logMaxBytes: number;
+  logBackups: number;
   keepRunning?: boolean;
   runNow?: boolean;
 }
@@ -53,7 +49,13 @@ export async function runCommand(
   );
   const sinks: FlushableSink[] = [consoleSink];
   if (!interactive) {
-    sinks.push(createLogSink(new RotatingFile({ path: flags.logFile })));
+    sinks.push(createLogSink(
+      new RotatingFile({
+        path: flags.logFile,
+        maxBytes: flags.logMaxBytes,
+        backupCount: flags.logBackups,
+      }),
+    ));
   }
   // At a terminal the steps write straight to it, so crude-link's own lines
   // must be out before the next step starts: no batching there.
@@ -85,7 +87,7 @@ export async function runCommand(
   const stopOn = (signal: StopSignal) =>
     deps.onSignal(signal, () => {
       if (!stop.signal.aborted) {
-        say("warn", `Received ${signal}; stopping the running step`);
+        say("warn", `Received ${signal}; stopping`);
         stop.abort(signal);
       }
     });
@@ -121,42 +123,43 @@ export async function runCommand(
     return answer;
   };
 
-  let outcome: RunOutcome;
-  try {
-    outcome = await runOnce(
-      pipeline,
-      deps,
+  const runOnce = (trigger: "manual" | "cron") =>
+    runPipeline(pipeline, {
+      spawner: deps.spawner,
+      clock: deps.clock,
       sink,
-      stop.signal,
-      interactive,
+      launch: makeLauncher(deps.host, {
+        stdio: interactive ? "inherit" : "pipe",
+        baseDir: deps.cwd,
+      }),
       onFailure,
-    );
+      stop: stop.signal,
+    }, { runId: newRunId(deps.clock.nowMs()), trigger });
+
+  try {
+    if (interactive || !pipeline.cron) {
+      return exitStatus(await runOnce("manual"));
+    }
+    const { trigger } = pipeline.cron;
+    say("info", `Schedule: ${describeTrigger(trigger)} in ${trigger.timeZone}`);
+    const result = await runSchedule(trigger, {
+      clock: deps.clock,
+      runPipeline: runOnce,
+      emit: (e) => sink(e, deps.clock.nowMs()),
+      stop: stop.signal,
+      random: Math.random,
+    }, {
+      keepRunning: flags.keepRunning ?? false,
+      runNow: flags.runNow ?? false,
+    });
+    if (result.reason === "interrupted") {
+      return stop.signal.reason === "SIGINT" ? 130 : 143;
+    }
+    return result.last ? exitStatus(result.last) : 0;
   } finally {
     for (const off of unsubscribe) off();
     flush();
   }
-  return exitStatus(outcome);
-}
-
-function runOnce(
-  pipeline: Pipeline,
-  deps: CliDeps,
-  sink: Sink,
-  stop: AbortSignal,
-  interactive: boolean,
-  onFailure: (failure: StepFailure) => Promise<FailureChoice>,
-): Promise<RunOutcome> {
-  return runPipeline(pipeline, {
-    spawner: deps.spawner,
-    clock: deps.clock,
-    sink,
-    launch: makeLauncher(deps.host, {
-      stdio: interactive ? "inherit" : "pipe",
-      baseDir: deps.cwd,
-    }),
-    onFailure,
-    stop,
-  }, { runId: newRunId(deps.clock.nowMs()), trigger: "manual" });
 }
 
 const SHOW_CURSOR = "\x1b[?25h";
@@ -168,9 +171,7 @@ export function failureReport(failure: StepFailure, color: boolean): string {
   const lines = [
     "",
     c.red(c.bold(`✗ Step '${failure.step.name}' failed`)) +
-    `: ${formatExit(failure.exit)} after ${
-      formatDuration(failure.durationMs)
-    }${attempts}`,
+    `: ${formatExit(failure.exit)} after ${formatDuration(failure.durationMs)}${attempts}`,
   ];
   if (failure.tail.length > 0) {
     lines.push(c.dim("  its last lines:"));
@@ -195,7 +196,5 @@ export function exitStatus(outcome: RunOutcome): number {
 export function newRunId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, "").slice(0, 15);
   const random = crypto.getRandomValues(new Uint8Array(2));
-  return `${stamp}-${
-    [...random].map((b) => b.toString(16).padStart(2, "0")).join("")
-  }`;
+  return `${stamp}-${[...random].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -5,6 +5,7 @@
  */
 
 import { loadPipeline } from "../config/load.ts";
+import { describeTrigger, formatFireTime, nextFireTime } from "../cron/trigger.ts";
 import { formatDiagnostic } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 
@@ -20,5 +21,15 @@ export function validateCommand(configFile: string, deps: CliDeps): number {
       pipeline.steps.map((s) => s.name).join(" → ")
     }\n`,
   );
+  const cron = pipeline.cron;
+  if (cron) {
+    const now = Temporal.Instant.fromEpochMilliseconds(deps.clock.nowMs());
+    const next = nextFireTime(cron.trigger, now);
+    deps.stdout(
+      `schedule: ${describeTrigger(cron.trigger)} in ${cron.trigger.timeZone}; ${
+        next ? `next fire time ${formatFireTime(next)}` : "no further fire time"
+      } (used only with --non-interactive)\n`,
+    );
+  }
   return 0;
 }

@@ -6,12 +6,7 @@
  * @module
  */
 
-import {
-  ConfigError,
-  type Diagnostic,
-  didYouMean,
-  UserError,
-} from "../errors.ts";
+import { ConfigError, type Diagnostic, didYouMean, UserError } from "../errors.ts";
 import type { Pipeline, Step } from "../model.ts";
 import { chooseInterpreter, type HostInfo } from "../run/command_line.ts";
 import { parseYaml } from "./parse.ts";
@@ -19,6 +14,8 @@ import { validateConfig } from "./validate.ts";
 
 /** What loading needs from the machine. */
 export interface LoadHost extends HostInfo {
+  /** The machine's IANA time zone (for schedules without `timezone`). */
+  timeZone: string;
   /** Reads a text file; throws Deno.errors.NotFound when it is missing. */
   readTextFile(path: string): string;
   /** Names in a folder (for "did you mean" on a mistyped script path). */
@@ -42,13 +39,11 @@ export function loadPipeline(configFile: string, host: LoadHost): Pipeline {
       throw new UserError(`'${configFile}' is a folder, not a config file`);
     }
     throw new UserError(
-      `cannot read config file '${configFile}': ${
-        e instanceof Error ? e.message : e
-      }`,
+      `cannot read config file '${configFile}': ${e instanceof Error ? e.message : e}`,
     );
   }
   const parsed = parseYaml(text, configFile);
-  const result = validateConfig(parsed);
+  const result = validateConfig(parsed, { timeZone: host.timeZone });
   if (!result.pipeline) throw new ConfigError(result.errors);
   const problems = checkPrograms(result.pipeline.steps, host);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -80,17 +75,13 @@ export function checkPrograms(steps: Step[], host: LoadHost): Diagnostic[] {
       } else if (choice.argv.length === 0 && !host.isExecutable(script)) {
         problems.push({
           pos: step.programPos,
-          message:
-            `script '${script}' of step '${step.name}' is not executable`,
-          hint:
-            `make it executable (chmod +x ${script}) or set the step's 'interpreter'`,
+          message: `script '${script}' of step '${step.name}' is not executable`,
+          hint: `make it executable (chmod +x ${script}) or set the step's 'interpreter'`,
         });
       } else if (choice.argv.length > 0 && !host.which(choice.argv[0])) {
         problems.push({
           pos: step.programPos,
-          message: `interpreter '${
-            choice.argv[0]
-          }' of step '${step.name}' was not found`,
+          message: `interpreter '${choice.argv[0]}' of step '${step.name}' was not found`,
           hint: "give a program on PATH or a full path",
         });
       }

@@ -65,9 +65,7 @@ const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 /** The YAML 1.1 tags as PyYAML with OmegaConf's loader resolves them. */
 function omegaConfTags(tags: Tags): Tags {
   return tags
-    .filter((t) =>
-      typeof t === "string" || t.tag !== "tag:yaml.org,2002:timestamp"
-    )
+    .filter((t) => typeof t === "string" || t.tag !== "tag:yaml.org,2002:timestamp")
     .map((t) => {
       if (typeof t === "string" || t.tag !== "tag:yaml.org,2002:bool") return t;
       const isTrue = "identify" in t && t.identify?.(true);
@@ -189,11 +187,8 @@ export function mapEntries(
         if (!isMap(target)) {
           problems.push({
             pos: nodePos(parsed, source as Node),
-            message: `'<<' can only merge a mapping, but this is ${
-              describeNode(target)
-            }`,
-            hint:
-              "write '<<: *name' where &name is on a mapping (a step definition)",
+            message: `'<<' can only merge a mapping, but this is ${describeNode(target)}`,
+            hint: "write '<<: *name' where &name is on a mapping (a step definition)",
           });
           continue;
         }
@@ -207,9 +202,7 @@ export function mapEntries(
     if (key === undefined) {
       problems.push({
         pos: nodePos(parsed, keyNode),
-        message: `a key must be a plain name, but this is ${
-          describeNode(keyNode)
-        }`,
+        message: `a key must be a plain name, but this is ${describeNode(keyNode)}`,
       });
       continue;
     }
@@ -242,8 +235,7 @@ export function resolveAlias(
     const guess = didYouMean(node.source, anchors);
     problems.push({
       pos: nodePos(parsed, node),
-      message:
-        `alias '*${node.source}' refers to an anchor that is not defined`,
+      message: `alias '*${node.source}' refers to an anchor that is not defined`,
       hint: guess
         ? `did you mean '*${guess}'?`
         : anchors.length > 0

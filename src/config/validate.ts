@@ -17,6 +17,8 @@ import type {
   StepArguments,
   StepProgram,
 } from "../model.ts";
+import { CRON_KEYS } from "../cron/fields.ts";
+import { compileTrigger, type CronProblem } from "../cron/trigger.ts";
 import { parseDuration } from "./duration.ts";
 import {
   describeNode,
@@ -92,9 +94,18 @@ export interface ValidationResult {
   warnings: Diagnostic[];
 }
 
+/** What validation needs to know about the machine (it stays pure). */
+export interface ValidateOptions {
+  /** The machine's IANA time zone: a schedule without `timezone` uses it. */
+  timeZone: string;
+}
+
 /** Validates a parsed config file and builds the pipeline it describes. */
-export function validateConfig(parsed: ParsedYaml): ValidationResult {
-  return new Validator(parsed).run();
+export function validateConfig(
+  parsed: ParsedYaml,
+  options: ValidateOptions = { timeZone: "UTC" },
+): ValidationResult {
+  return new Validator(parsed, options).run();
 }
 
 interface ConfigDef {
@@ -109,7 +120,7 @@ class Validator {
   readonly configs = new Map<string, ConfigDef>();
   readonly nameOfMap = new Map<YAMLMap, string>();
 
-  constructor(readonly parsed: ParsedYaml) {}
+  constructor(readonly parsed: ParsedYaml, readonly options: ValidateOptions) {}
 
   run(): ValidationResult {
     const { parsed } = this;
@@ -126,9 +137,7 @@ class Validator {
     if (!isMap(root)) {
       this.error(
         nodePos(parsed, root),
-        `the config file must be a mapping of sections, but it is ${
-          describeNode(root)
-        }`,
+        `the config file must be a mapping of sections, but it is ${describeNode(root)}`,
         STEPS_HINT,
       );
       return this.result(undefined);
@@ -146,9 +155,7 @@ class Validator {
 
     const stepsEntry = get("steps");
     let steps: Step[] = [];
-    const misspelt = top.some((e) =>
-      e.key !== "steps" && didYouMean(e.key, ["steps"])
-    );
+    const misspelt = top.some((e) => e.key !== "steps" && didYouMean(e.key, ["steps"]));
     if (!stepsEntry && !misspelt) {
       this.error(
         parsed.posAt(0),
@@ -194,10 +201,8 @@ class Validator {
     for (const e of entries) {
       if (allowed.includes(e.key)) continue;
       const guess = didYouMean(e.key, allowed);
-      const hint = guess
-        ? `did you mean '${guess}'?`
-        : KNOWN_MISTAKES[e.key.toLowerCase()] ??
-          `allowed keys: ${allowed.join(", ")}`;
+      const hint = guess ? `did you mean '${guess}'?` : KNOWN_MISTAKES[e.key.toLowerCase()] ??
+        `allowed keys: ${allowed.join(", ")}`;
       this.error(this.pos(e.keyNode), `unknown ${what} '${e.key}'`, hint);
     }
   }
@@ -365,11 +370,7 @@ class Validator {
     let program: StepProgram | undefined;
     const label = (writtenHere ? ownName : undefined) ?? configName ??
       ownName ??
-      (script
-        ? basename(script)
-        : command?.[0]
-        ? basename(command[0])
-        : `step ${index + 1}`);
+      (script ? basename(script) : command?.[0] ? basename(command[0]) : `step ${index + 1}`);
     if (script !== undefined && command !== undefined) {
       this.error(
         this.pos(get("command")!.keyNode),
@@ -418,9 +419,7 @@ class Validator {
     const backoff = this.backoff(get("backoff")) ?? 1;
     const executor = this.executor(get("executor")) ?? defaults.executor;
     const ownSlurm = this.slurm(get("slurm"));
-    const slurm = defaults.slurm || ownSlurm
-      ? { ...defaults.slurm, ...ownSlurm }
-      : undefined;
+    const slurm = defaults.slurm || ownSlurm ? { ...defaults.slurm, ...ownSlurm } : undefined;
 
     if (this.errors.length > before || !program) return undefined;
     return {
@@ -496,16 +495,12 @@ class Validator {
           r && isScalar(r) && r.value !== null && typeof r.value !== "symbol"
         ) {
           out.push(
-            typeof r.value === "boolean"
-              ? (r.value ? "True" : "False")
-              : String(r.value),
+            typeof r.value === "boolean" ? (r.value ? "True" : "False") : String(r.value),
           );
         } else if (r) {
           this.error(
             this.pos(item),
-            `each item of '${what}' must be a string, but this is ${
-              describeNode(r)
-            }`,
+            `each item of '${what}' must be a string, but this is ${describeNode(r)}`,
           );
         }
       }
@@ -615,16 +610,13 @@ class Validator {
   duration(entry: Entry | undefined, zeroOk: boolean): number | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
-    const ms =
-      typeof v === "string" || typeof v === "number" || typeof v === "bigint"
-        ? parseDuration(v)
-        : undefined;
+    const ms = typeof v === "string" || typeof v === "number" || typeof v === "bigint"
+      ? parseDuration(v)
+      : undefined;
     if (ms === undefined || (!zeroOk && ms === 0)) {
       this.error(
         this.pos(entry.value ?? entry.keyNode),
-        `'${entry.key}' must be a duration, but it is ${
-          describeNode(entry.value)
-        }`,
+        `'${entry.key}' must be a duration, but it is ${describeNode(entry.value)}`,
         "write seconds (90) or a number with a unit: 500ms, 90s, 15m, 2h, 1h30m",
       );
       return undefined;
@@ -638,9 +630,7 @@ class Validator {
     if (typeof v === "bigint" && v >= 0n) return Number(v);
     this.error(
       this.pos(entry.value ?? entry.keyNode),
-      `'${entry.key}' must be a whole number of 0 or more, but it is ${
-        describeNode(entry.value)
-      }`,
+      `'${entry.key}' must be a whole number of 0 or more, but it is ${describeNode(entry.value)}`,
     );
     return undefined;
   }
@@ -648,17 +638,11 @@ class Validator {
   backoff(entry: Entry | undefined): number | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
-    const n = typeof v === "bigint"
-      ? Number(v)
-      : typeof v === "number"
-      ? v
-      : NaN;
+    const n = typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : NaN;
     if (n >= 1) return n;
     this.error(
       this.pos(entry.value ?? entry.keyNode),
-      `'backoff' must be a number of 1 or more, but it is ${
-        describeNode(entry.value)
-      }`,
+      `'backoff' must be a number of 1 or more, but it is ${describeNode(entry.value)}`,
       "each retry waits 'backoff' times longer than the one before; 2 doubles the delay",
     );
     return undefined;
@@ -670,9 +654,7 @@ class Validator {
     if (v === "local" || v === "slurm") return v;
     this.error(
       this.pos(entry.value ?? entry.keyNode),
-      `'executor' must be 'local' or 'slurm', but it is ${
-        describeNode(entry.value)
-      }`,
+      `'executor' must be 'local' or 'slurm', but it is ${describeNode(entry.value)}`,
     );
     return undefined;
   }
@@ -682,9 +664,7 @@ class Validator {
     if (!isMap(entry.value)) {
       this.error(
         this.pos(entry.value),
-        `'slurm' must be a mapping of sbatch options, but it is ${
-          describeNode(entry.value)
-        }`,
+        `'slurm' must be a mapping of sbatch options, but it is ${describeNode(entry.value)}`,
       );
       return undefined;
     }
@@ -724,36 +704,55 @@ class Validator {
     if (!isMap(entry.value)) {
       this.error(
         this.pos(entry.value),
-        `'cron' must be a mapping of schedule fields, but it is ${
-          describeNode(entry.value)
-        }`,
+        `'cron' must be a mapping of schedule fields, but it is ${describeNode(entry.value)}`,
         "e.g. cron: {hour: 10, minute: 0}",
       );
       return undefined;
     }
     const fields: Record<string, string | number> = {};
     const positions: Record<string, SourcePos> = {};
+    const keyPositions: Record<string, SourcePos> = {};
+    const before = this.errors.length;
     for (const e of mapEntries(this.parsed, entry.value, this.errors)) {
       const v = this.scalar(e);
       positions[e.key] = this.pos(e.value ?? e.keyNode);
+      keyPositions[e.key] = this.pos(e.keyNode);
       if (typeof v === "string" || typeof v === "number") fields[e.key] = v;
       else if (typeof v === "bigint") fields[e.key] = Number(v);
       else {
         this.error(
           positions[e.key],
-          `cron field '${e.key}' must be a number or a string, but it is ${
-            describeNode(e.value)
-          }`,
+          `cron field '${e.key}' must be a number or a string, but it is ${describeNode(e.value)}`,
           "write expressions as strings, e.g. minute: '*/10'",
         );
       }
     }
-    return { fields, positions, pos: this.pos(entry.keyNode) };
+    const pos = this.pos(entry.keyNode);
+    if (this.errors.length > before) return undefined;
+    const compiled = compileTrigger(fields, this.options.timeZone);
+    const at = (p: CronProblem) =>
+      (CRON_KEYS.includes(p.field) ? positions[p.field] : keyPositions[p.field]) ?? pos;
+    for (const p of compiled.errors) {
+      this.error(at(p), withField(p), p.hint);
+    }
+    for (const p of compiled.warnings) {
+      this.warnings.push({ pos: at(p), message: withField(p), hint: p.hint });
+    }
+    if (!compiled.trigger) return undefined;
+    return { trigger: compiled.trigger, fields, positions, pos };
   }
 }
 
 const STEPS_HINT =
   "a config needs a 'steps' list, e.g.\n    configs:\n      - train: &train\n          script: tasks/train.py\n    steps:\n      - <<: *train";
+
+/** A cron problem's message in the style of the others: lower case, naming the field. */
+function withField(p: CronProblem): string {
+  const message = p.message.charAt(0).toLowerCase() + p.message.slice(1);
+  return p.field === "cron" || new RegExp(`\\b${p.field}\\b`).test(message)
+    ? message
+    : `cron field '${p.field}': ${message}`;
+}
 
 function keyValue(e: Entry): PyValue {
   const k = e.keyNode;

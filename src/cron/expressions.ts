@@ -153,9 +153,9 @@ function parseItem(
       if (weekday < 0) {
         fail(
           `Unknown weekday "${m[2]}" in day expression ${quoted}`,
-          `${suggestion(m[2], WEEKDAY_NAMES)}After "${
-            m[1]
-          }" write a weekday name: ${WEEKDAY_NAMES.join(", ")}`,
+          `${suggestion(m[2], WEEKDAY_NAMES)}After "${m[1]}" write a weekday name: ${
+            WEEKDAY_NAMES.join(", ")
+          }`,
         );
         return undefined;
       }
@@ -176,9 +176,7 @@ function parseItem(
     return undefined;
   }
   const [, star, firstText, lastText, stepText] = m;
-  const step = stepText === undefined
-    ? undefined
-    : Number.parseInt(stepText, 10);
+  const step = stepText === undefined ? undefined : Number.parseInt(stepText, 10);
   let first = spec.min;
   let last = spec.max;
   if (!star) {
@@ -211,9 +209,7 @@ function parseItem(
       fail(
         `Step ${step} in ${field} expression ${quoted} is larger than the span ${first}..${last} it steps through`,
         last > first
-          ? `Use a step from 1 to ${
-            last - first
-          }, or write the single value "${first}"`
+          ? `Use a step from 1 to ${last - first}, or write the single value "${first}"`
           : `Write the single value "${first}" without a step`,
       );
       return undefined;
@@ -297,9 +293,7 @@ function rangeHint(spec: FieldSpec): string {
     case "month":
       return `Use 1..12 or a name: ${MONTH_NAMES.join(", ")}`;
     case "day_of_week":
-      return `Use 0..6 (0 is Monday, 6 is Sunday) or a name: ${
-        WEEKDAY_NAMES.join(", ")
-      }`;
+      return `Use 0..6 (0 is Monday, 6 is Sunday) or a name: ${WEEKDAY_NAMES.join(", ")}`;
     default:
       return `Use a value from ${spec.min} to ${spec.max}`;
   }

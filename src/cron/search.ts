@@ -20,11 +20,7 @@ import {
   SECONDS_PER_DAY,
   weekdayOfDays,
 } from "./calendar.ts";
-import {
-  type Expression,
-  fillRangeValues,
-  nthWeekdayDay,
-} from "./expressions.ts";
+import { type Expression, fillRangeValues, nthWeekdayDay } from "./expressions.ts";
 import type { TimeField } from "./fields.ts";
 
 /** Last year a schedule can fire in (APScheduler's `MAX_VALUES["year"]`). */
@@ -100,8 +96,7 @@ export class WallMatcher {
     this.#hours = nextTable(fields.hour, 23);
     this.#minutes = nextTable(fields.minute, 59);
     this.#seconds = nextTable(fields.second, 59);
-    this.multiPerHour =
-      countValues(fields.minute, 59) * countValues(fields.second, 59) > 1;
+    this.multiPerHour = countValues(fields.minute, 59) * countValues(fields.second, 59) > 1;
   }
 
   /**

@@ -180,17 +180,12 @@ export function compileTrigger(
     }
   }
 
-  const unknownKeys = Object.keys(fields).some((key) =>
-    !CRON_KEYS.includes(key)
-  );
+  const unknownKeys = Object.keys(fields).some((key) => !CRON_KEYS.includes(key));
   if (Object.keys(given).length === 0 && !unknownKeys) {
     warnings.push({
       field: "cron",
-      message:
-        "The cron section gives no time field, so the schedule fires every second",
-      hint: `Add at least one of ${
-        TIME_FIELDS.join(", ")
-      } (for example minute: 0 to run hourly)`,
+      message: "The cron section gives no time field, so the schedule fires every second",
+      hint: `Add at least one of ${TIME_FIELDS.join(", ")} (for example minute: 0 to run hourly)`,
     });
   }
   const dayWarning = dayAndWeekdayWarning(given);
@@ -208,8 +203,7 @@ export function compileTrigger(
   if (start !== undefined && end !== undefined && start > end) {
     errors.push({
       field: "end_date",
-      message:
-        `end_date "${fields.end_date}" is before start_date "${fields.start_date}"`,
+      message: `end_date "${fields.end_date}" is before start_date "${fields.start_date}"`,
       hint: "Swap them, or move end_date after start_date",
     });
   }
@@ -238,8 +232,7 @@ export function compileTrigger(
     errors.push({
       field: end !== undefined ? "end_date" : "start_date",
       message: `The schedule ${describeGiven(fields)} never fires ${window}`,
-      hint:
-        "Check the year field and the start_date and end_date against each other",
+      hint: "Check the year field and the start_date and end_date against each other",
     });
     return { errors, warnings };
   }
@@ -384,8 +377,7 @@ function compileZone(
     if (zone === undefined) {
       errors.push({
         field: "timezone",
-        message:
-          `The machine's time zone "${defaultZone}" is not a known IANA time zone`,
+        message: `The machine's time zone "${defaultZone}" is not a known IANA time zone`,
         hint: `Set timezone in the cron section, for example timezone: "UTC"`,
       });
     }
@@ -415,8 +407,7 @@ function compileJitter(
       message: `jitter ${
         typeof value === "string" ? `"${value}"` : value
       } is not a number of seconds of 0 or more`,
-      hint:
-        "Write the most seconds a run may be delayed, for example jitter: 30",
+      hint: "Write the most seconds a run may be delayed, for example jitter: 30",
     });
     return undefined;
   }
@@ -436,9 +427,7 @@ function compileDate(
   if (!m) {
     errors.push({
       field: key,
-      message: `Cannot read ${key} ${
-        typeof value === "string" ? `"${value}"` : value
-      } as a date`,
+      message: `Cannot read ${key} ${typeof value === "string" ? `"${value}"` : value} as a date`,
       hint: DATE_HINT,
     });
     return undefined;
@@ -501,11 +490,9 @@ function dayAndWeekdayWarning(
     return undefined;
   }
   const weekday = given.day_of_week!.trim().toLowerCase();
-  const index = /^[0-6]$/.test(weekday)
-    ? Number(weekday)
-    : WEEKDAY_NAMES.indexOf(
-      weekday as typeof WEEKDAY_NAMES[number],
-    );
+  const index = /^[0-6]$/.test(weekday) ? Number(weekday) : WEEKDAY_NAMES.indexOf(
+    weekday as typeof WEEKDAY_NAMES[number],
+  );
   const hint = index >= 0
     ? `For "the first ${WEEKDAY_FULL_NAMES[index]} of the month" write day: ` +
       `'1st ${WEEKDAY_NAMES[index]}' (or '2nd ${WEEKDAY_NAMES[index]}', ` +
@@ -514,8 +501,7 @@ function dayAndWeekdayWarning(
       `(or '2nd mon', 'last fri', …) and leave out day_of_week`;
   return {
     field: "day_of_week",
-    message:
-      `day "${given.day}" and day_of_week "${given.day_of_week}" are both restricted, ` +
+    message: `day "${given.day}" and day_of_week "${given.day_of_week}" are both restricted, ` +
       `so a date must match both (APScheduler ANDs them): day: 1 with day_of_week: fri ` +
       `means "the 1st, when it is a Friday", not "the first Friday"`,
     hint,

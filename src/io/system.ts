@@ -29,9 +29,7 @@ export const systemSpawner: Spawner = {
       return notStarted(program, e, spec.cwd);
     }
     const status: Promise<ExitStatus> = child.status.then((s) =>
-      s.signal
-        ? { kind: "signaled", signal: s.signal }
-        : { kind: "exited", code: s.code }
+      s.signal ? { kind: "signaled", signal: s.signal } : { kind: "exited", code: s.code }
     );
     let done = false;
     status.then(() => done = true);
@@ -114,9 +112,7 @@ export function which(
   }
   const sep = windows ? ";" : ":";
   const dirs = (env.PATH ?? env.Path ?? "").split(sep).filter(Boolean);
-  const exts = windows
-    ? (env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";")
-    : [""];
+  const exts = windows ? (env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";") : [""];
   for (const dir of dirs) {
     for (const ext of exts) {
       const candidate = `${dir}${windows ? "\\" : "/"}${name}${ext}`;
@@ -179,6 +175,7 @@ export function systemDeps(): CliDeps {
       readTextFile: (path) => Deno.readTextFileSync(path),
       listDir: (path) => [...Deno.readDirSync(path)].map((e) => e.name),
       isExecutable,
+      timeZone: Temporal.Now.timeZoneId(),
     },
     spawner: systemSpawner,
     clock: systemClock,

@@ -33,12 +33,7 @@
  * @module
  */
 
-import type {
-  ExitStatus,
-  OutputStream,
-  RunEvent,
-  StepResult,
-} from "../model.ts";
+import type { ExitStatus, OutputStream, RunEvent, StepResult } from "../model.ts";
 
 /** Severity of a log line. */
 export type LogLevel = "info" | "warn" | "error";
@@ -131,9 +126,9 @@ export class LogFormatter {
       const year = z.year >= 0 && z.year <= 9999
         ? String(z.year).padStart(4, "0")
         : (z.year < 0 ? "-" : "+") + String(Math.abs(z.year)).padStart(6, "0");
-      this.#secondHead = `${year}-${pad2(z.month)}-${pad2(z.day)}T${
-        pad2(z.hour)
-      }:${pad2(z.minute)}:${pad2(z.second)}.`;
+      this.#secondHead = `${year}-${pad2(z.month)}-${pad2(z.day)}T${pad2(z.hour)}:${
+        pad2(z.minute)
+      }:${pad2(z.second)}.`;
       this.#secondOffset = z.offset;
       this.#lastSecond = second;
     }
@@ -282,9 +277,7 @@ export function describeEvent(event: RunEvent): LogRecord[] {
       return [{
         level: ok ? "info" : "error",
         step: event.step,
-        text: `${ok ? "finished" : "failed"}: ${
-          formatExit(event.exit)
-        }${ran}${attempt}`,
+        text: `${ok ? "finished" : "failed"}: ${formatExit(event.exit)}${ran}${attempt}`,
       }];
     }
     case "message":
@@ -318,16 +311,10 @@ function describeRunEnd(
     .filter((s) => counts.has(s))
     .map((s) => `${counts.get(s)} ${s === "not-run" ? "not run" : s}`)
     .join(", ");
-  const level: LogLevel = status === "ok"
-    ? "info"
-    : status === "failed"
-    ? "error"
-    : "warn";
+  const level: LogLevel = status === "ok" ? "info" : status === "failed" ? "error" : "warn";
   const out: LogRecord[] = [{
     level,
-    text: `run ${runId} ${status} after ${formatDuration(durationMs)}${
-      tally ? `: ${tally}` : ""
-    }`,
+    text: `run ${runId} ${status} after ${formatDuration(durationMs)}${tally ? `: ${tally}` : ""}`,
   }];
   const nameWidth = Math.max(0, ...results.map((r) => r.name.length));
   for (const r of results) {
@@ -338,9 +325,7 @@ function describeRunEnd(
       (r.status === "not-run" ? "-" : formatDuration(r.durationMs)).padStart(
         7,
       ),
-      (r.status === "failed" || r.status === "skipped") && r.exit
-        ? formatExit(r.exit)
-        : "",
+      (r.status === "failed" || r.status === "skipped") && r.exit ? formatExit(r.exit) : "",
     ];
     out.push({
       level: r.status === "failed" ? "error" : "info",

@@ -50,8 +50,7 @@ export function chooseInterpreter(
     return {
       ok: false,
       message: `no Python interpreter found for step '${step.name}'`,
-      hint:
-        "activate a virtualenv, put python3 on PATH, or set 'python:' at the top of the config",
+      hint: "activate a virtualenv, put python3 on PATH, or set 'python:' at the top of the config",
     };
   }
   if (script.endsWith(".sh")) {
@@ -69,8 +68,7 @@ export function chooseInterpreter(
     return {
       ok: false,
       message: `deno is needed for step '${step.name}' but is not on PATH`,
-      hint:
-        "install Deno (npm install -g deno), or set the step's 'interpreter'",
+      hint: "install Deno (npm install -g deno), or set the step's 'interpreter'",
     };
   }
   return { ok: true, argv: [] };
@@ -80,9 +78,7 @@ export function chooseInterpreter(
 export function renderArguments(args: StepArguments | undefined): string[] {
   if (!args) return [];
   if (args.kind === "positional") return args.values.map(renderArgument);
-  return args.entries.map(([key, value]) =>
-    `--${key}=${renderArgument(value)}`
-  );
+  return args.entries.map(([key, value]) => `--${key}=${renderArgument(value)}`);
 }
 
 /**

@@ -27,9 +27,7 @@ export function makeLauncher(
     // load.ts has checked the interpreter; if it vanished since (a long
     // schedule), the spawn fails and says so.
     const interpreter = choice.ok ? choice.argv : [];
-    const script = step.program.kind === "script"
-      ? step.program.script
-      : undefined;
+    const script = step.program.kind === "script" ? step.program.script : undefined;
     let scriptPath = script;
     if (
       script !== undefined &&

@@ -6,21 +6,8 @@
  * @module
  */
 
-import type {
-  ExitStatus,
-  Pipeline,
-  RunEvent,
-  Sink,
-  Step,
-  StepResult,
-} from "../model.ts";
-import type {
-  Clock,
-  FailureChoice,
-  RunningProcess,
-  Spawner,
-  SpawnSpec,
-} from "../ports.ts";
+import type { ExitStatus, Pipeline, RunEvent, Sink, Step, StepResult } from "../model.ts";
+import type { Clock, FailureChoice, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
 import { LineSplitter } from "./lines.ts";
 
 /** How many of a step's last output lines a failure report keeps. */
@@ -168,9 +155,7 @@ export async function runPipeline(
   const outcome: RunOutcome = {
     status,
     results,
-    signal: status === "interrupted"
-      ? String(deps.stop?.reason ?? "SIGTERM")
-      : undefined,
+    signal: status === "interrupted" ? String(deps.stop?.reason ?? "SIGTERM") : undefined,
     durationMs: clock.nowMs() - started,
   };
   emit({
@@ -211,9 +196,9 @@ async function runWithRetries(
     emit({
       type: "message",
       level: "warn",
-      text: `Retrying step '${step.name}' (retry ${
-        retry + 1
-      } of ${step.retries})${delay > 0 ? ` in ${delay / 1000}s` : ""}`,
+      text: `Retrying step '${step.name}' (retry ${retry + 1} of ${step.retries})${
+        delay > 0 ? ` in ${delay / 1000}s` : ""
+      }`,
       step: step.name,
     });
     if (delay > 0) await deps.clock.sleep(delay, deps.stop);
@@ -252,18 +237,13 @@ async function runAttempt(
   const child = deps.spawner.spawn(spec);
   const tail: string[] = [];
   const pumps = [
-    child.stdout
-      ? pump(child.stdout, "stdout", step.name, tail, emit)
-      : undefined,
-    child.stderr
-      ? pump(child.stderr, "stderr", step.name, tail, emit)
-      : undefined,
+    child.stdout ? pump(child.stdout, "stdout", step.name, tail, emit) : undefined,
+    child.stderr ? pump(child.stderr, "stderr", step.name, tail, emit) : undefined,
   ].filter((p) => p !== undefined);
 
   const ended = new AbortController();
   let timedOut = false;
-  const stopChild = () =>
-    terminate(child, clock, deps.killGraceMs ?? 5000, ended.signal);
+  const stopChild = () => terminate(child, clock, deps.killGraceMs ?? 5000, ended.signal);
   const onStop = () => stopChild();
   deps.stop?.addEventListener("abort", onStop, { once: true });
   if (deps.stop?.aborted) onStop();
@@ -274,9 +254,7 @@ async function runAttempt(
       emit({
         type: "message",
         level: "error",
-        text: `Step '${step.name}' timed out after ${
-          step.timeoutMs! / 1000
-        }s; stopping it`,
+        text: `Step '${step.name}' timed out after ${step.timeoutMs! / 1000}s; stopping it`,
         step: step.name,
       });
       stopChild();

@@ -1,12 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  fireEnv,
-  makeProject,
-  NO_FIRE,
-  readCalls,
-  RECORD_PY,
-  runCli,
-} from "../helpers.ts";
+import { fireEnv, makeProject, NO_FIRE, readCalls, RECORD_PY, runCli } from "../helpers.ts";
 import { SEED_CONFIG } from "../config/validate_test.ts";
 
 const seedProject = () =>
@@ -19,16 +12,12 @@ const seedProject = () =>
   });
 
 Deno.test({
-  name:
-    "the seed README's config runs its four steps in order, with fire-typed arguments",
+  name: "the seed README's config runs its four steps in order, with fire-typed arguments",
   ignore: NO_FIRE !== undefined,
   async fn() {
     const dir = await seedProject();
-    const r = await runCli([
-      "--config-file",
-      "config.yaml",
-      "--non-interactive",
-    ], {
+    // Interactive mode (the default) runs once: the seed's cron section is ignored.
+    const r = await runCli(["--config-file", "config.yaml"], {
       cwd: dir,
       env: fireEnv(),
     });
@@ -68,12 +57,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "a failing step stops the pipeline with status 1; later steps do not run",
+  name: "a failing step stops the pipeline with status 1; later steps do not run",
   ignore: NO_FIRE !== undefined,
   async fn() {
     const dir = await seedProject();
-    const r = await runCli(["--non-interactive"], {
+    const r = await runCli([], {
       cwd: dir,
       env: { ...fireEnv(), EXIT_TRAINING: "3" },
     });
@@ -87,8 +75,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "interactive mode with no terminal on stdin never waits: the failure ends the run",
+  name: "interactive mode with no terminal on stdin never waits: the failure ends the run",
   ignore: NO_FIRE !== undefined,
   async fn() {
     const dir = await seedProject();
@@ -132,7 +119,7 @@ steps:
 `,
       "record.py": RECORD_PY,
     });
-    const r = await runCli(["--non-interactive"], { cwd: dir, env: fireEnv() });
+    const r = await runCli([], { cwd: dir, env: fireEnv() });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const [kinds, positional] = await readCalls(dir);
     assert.deepEqual(kinds.kwargs, {
@@ -297,8 +284,7 @@ Deno.test("a missing config file exits 2 and says how to fix it", async () => {
 
 Deno.test("validate checks everything and runs nothing", async () => {
   const dir = await makeProject({
-    "config.yaml":
-      "steps:\n  - name: touch\n    command: [sh, -c, 'touch ran']\n",
+    "config.yaml": "steps:\n  - name: touch\n    command: [sh, -c, 'touch ran']\n",
   });
   const r = await runCli(["validate", "--config-file", "config.yaml"], {
     cwd: dir,
@@ -310,8 +296,7 @@ Deno.test("validate checks everything and runs nothing", async () => {
 
 Deno.test("'run' is the default command and takes the same flags", async () => {
   const dir = await makeProject({
-    "other.yaml":
-      "steps:\n  - name: touch\n    command: [sh, -c, 'echo x >> ran']\n",
+    "other.yaml": "steps:\n  - name: touch\n    command: [sh, -c, 'echo x >> ran']\n",
   });
   assert.equal(
     (await runCli(["--config-file", "other.yaml", "--non-interactive"], {

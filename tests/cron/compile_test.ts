@@ -43,8 +43,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "dow",
       message: 'Unknown cron field "dow"',
-      hint:
-        "The cron fields are year, month, day, week, day_of_week, hour, minute, second",
+      hint: "The cron fields are year, month, day, week, day_of_week, hour, minute, second",
     }],
   },
   // Expressions that cannot be read.
@@ -86,8 +85,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "1,,2" },
     errors: [{
       field: "minute",
-      message:
-        'Cannot read minute expression "1,,2": it has an empty item in its comma list',
+      message: 'Cannot read minute expression "1,,2": it has an empty item in its comma list',
     }],
   },
   {
@@ -226,8 +224,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "*/60" },
     errors: [{
       field: "minute",
-      message:
-        'Step 60 in minute expression "*/60" is larger than the span 0..59 it steps through',
+      message: 'Step 60 in minute expression "*/60" is larger than the span 0..59 it steps through',
       hint: "Use a step from 1 to 59",
     }],
   },
@@ -236,8 +233,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "0-5/10" },
     errors: [{
       field: "hour",
-      message:
-        'Step 10 in hour expression "0-5/10" is larger than the span 0..5 it steps through',
+      message: 'Step 10 in hour expression "0-5/10" is larger than the span 0..5 it steps through',
     }],
   },
   {
@@ -263,8 +259,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { day_of_week: "fri-mon" },
     errors: [{
       field: "day_of_week",
-      message:
-        'Range "fri-mon" in day_of_week expression "fri-mon" runs backwards',
+      message: 'Range "fri-mon" in day_of_week expression "fri-mon" runs backwards',
       hint: '"fri-sun,mon"',
     }],
   },
@@ -376,8 +371,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { month: 2, day: 30 },
     errors: [{
       field: "cron",
-      message:
-        "The schedule {month: 2, day: 30} can never fire: no date matches all of its fields",
+      message: "The schedule {month: 2, day: 30} can never fire: no date matches all of its fields",
       hint: "February has at most 29 days",
     }],
   },
@@ -424,8 +418,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { day: 1, week: 2 },
     errors: [{
       field: "cron",
-      message:
-        "The schedule {day: 1, week: 2} can never fire: no date matches all of its fields",
+      message: "The schedule {day: 1, week: 2} can never fire: no date matches all of its fields",
     }],
   },
   {
@@ -433,8 +426,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { year: 2020, start_date: "2026-01-01" },
     errors: [{
       field: "start_date",
-      message:
-        'The schedule {year: 2020} never fires at or after start_date "2026-01-01"',
+      message: 'The schedule {year: 2020} never fires at or after start_date "2026-01-01"',
     }],
   },
   {
@@ -442,8 +434,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { year: 2030, end_date: "2026-01-01" },
     errors: [{
       field: "end_date",
-      message:
-        'The schedule {year: 2030} never fires up to end_date "2026-01-01"',
+      message: 'The schedule {year: 2030} never fires up to end_date "2026-01-01"',
     }],
   },
   {
@@ -492,8 +483,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [
       {
         field: "minute",
-        message:
-          'minute value 61 in "61,*/0,5" is out of range: minute takes 0..59',
+        message: 'minute value 61 in "61,*/0,5" is out of range: minute takes 0..59',
       },
       {
         field: "minute",
@@ -515,8 +505,7 @@ Deno.test("compileTrigger error: the machine's zone is unknown and timezone is a
   const result = compileTrigger({ hour: 1 }, "Mars/Base");
   checkProblems(result.errors, [{
     field: "timezone",
-    message:
-      `The machine's time zone "Mars/Base" is not a known IANA time zone`,
+    message: `The machine's time zone "Mars/Base" is not a known IANA time zone`,
     hint: "Set timezone in the cron section",
   }]);
 });
@@ -529,13 +518,11 @@ interface WarningRow {
 
 const WARNING_ROWS: WarningRow[] = [
   {
-    name:
-      "day and day_of_week both restricted (the seed README's first-Friday example)",
+    name: "day and day_of_week both restricted (the seed README's first-Friday example)",
     cron: { day: 1, day_of_week: "fri", hour: 14, minute: 0, second: 0 },
     warnings: [{
       field: "day_of_week",
-      message:
-        'day "1" and day_of_week "fri" are both restricted, so a date must match both ' +
+      message: 'day "1" and day_of_week "fri" are both restricted, so a date must match both ' +
         '(APScheduler ANDs them): day: 1 with day_of_week: fri means "the 1st, when it is a ' +
         'Friday", not "the first Friday"',
       hint: `For "the first Friday of the month" write day: '1st fri'`,
@@ -546,8 +533,7 @@ const WARNING_ROWS: WarningRow[] = [
     cron: { day: "1-7", day_of_week: 0 },
     warnings: [{
       field: "day_of_week",
-      message:
-        'day "1-7" and day_of_week "0" are both restricted, so a date must match both ' +
+      message: 'day "1-7" and day_of_week "0" are both restricted, so a date must match both ' +
         '(APScheduler ANDs them): day: 1 with day_of_week: fri means "the 1st, when it is a ' +
         'Friday", not "the first Friday"',
       hint: `write day: '1st mon'`,
@@ -558,8 +544,7 @@ const WARNING_ROWS: WarningRow[] = [
     cron: { timezone: "UTC" },
     warnings: [{
       field: "cron",
-      message:
-        "The cron section gives no time field, so the schedule fires every second",
+      message: "The cron section gives no time field, so the schedule fires every second",
       hint: "minute: 0",
     }],
   },

@@ -1,9 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import {
-  compileTrigger,
-  formatFireTime,
-  upcomingFireTimes,
-} from "../../src/cron/trigger.ts";
+import { compileTrigger, formatFireTime, upcomingFireTimes } from "../../src/cron/trigger.ts";
 
 /**
  * DST rows. 2026 transitions used below:
@@ -34,8 +30,7 @@ const ROWS: Row[] = [
     ],
   },
   {
-    name:
-      "berlin_spring_every_15_min: fires every 15 real minutes, no duplicates",
+    name: "berlin_spring_every_15_min: fires every 15 real minutes, no duplicates",
     cron: { minute: "*/15" },
     zone: "Europe/Berlin",
     from: "2026-03-29T01:30:00+01:00",
@@ -73,8 +68,7 @@ const ROWS: Row[] = [
     expect: ["2026-03-29T03:30:00+02:00", "2026-03-29T04:30:00+02:00"],
   },
   {
-    name:
-      "berlin_spring_several_in_gap: each skipped quarter hour shifts forward by an hour",
+    name: "berlin_spring_several_in_gap: each skipped quarter hour shifts forward by an hour",
     cron: { hour: 2, minute: "*/15" },
     zone: "Europe/Berlin",
     from: "2026-03-29T00:00:00+01:00",
@@ -87,8 +81,7 @@ const ROWS: Row[] = [
     ],
   },
   {
-    name:
-      "berlin_spring_from_inside_shifted_hour: resumes with the next shifted time",
+    name: "berlin_spring_from_inside_shifted_hour: resumes with the next shifted time",
     cron: { hour: 2, minute: "*/15" },
     zone: "Europe/Berlin",
     from: "2026-03-29T03:10:00+02:00",
@@ -114,8 +107,7 @@ const ROWS: Row[] = [
     expect: ["2016-03-27T03:00:00+02:00"],
   },
   {
-    name:
-      "absolute_skipped_hour (better than APScheduler, which skips to the 28th)",
+    name: "absolute_skipped_hour (better than APScheduler, which skips to the 28th)",
     cron: { hour: 2, minute: 30 },
     zone: "Europe/Berlin",
     from: "2016-03-26T20:00:00+01:00",
@@ -150,8 +142,7 @@ const ROWS: Row[] = [
     ],
   },
   {
-    name:
-      "berlin_fall_every_15_min: keeps firing every 15 real minutes through both passes",
+    name: "berlin_fall_every_15_min: keeps firing every 15 real minutes through both passes",
     cron: { minute: "*/15" },
     zone: "Europe/Berlin",
     from: "2026-10-25T02:30:00+02:00",
@@ -210,8 +201,7 @@ const ROWS: Row[] = [
     expect: ["2015-10-25T02:30:00+02:00"],
   },
   {
-    name:
-      "repeat_hour (SPEC differs from APScheduler): minute 30 does not fire in the second pass",
+    name: "repeat_hour (SPEC differs from APScheduler): minute 30 does not fire in the second pass",
     cron: { minute: 30 },
     zone: "Europe/Berlin",
     from: "2015-10-25T02:45:00+02:00",
@@ -239,8 +229,7 @@ const ROWS: Row[] = [
     expect: ["2015-10-25T02:30:00+02:00"],
   },
   {
-    name:
-      "interval_autumn_exit (APScheduler): minute '*/30' from 02:45 goes to the second 02:00",
+    name: "interval_autumn_exit (APScheduler): minute '*/30' from 02:45 goes to the second 02:00",
     cron: { minute: "*/30" },
     zone: "Europe/Berlin",
     from: "2015-10-25T02:45:00+02:00",
@@ -322,8 +311,7 @@ const ROWS: Row[] = [
     ],
   },
   {
-    name:
-      "new_york_fall_daily_0230: not in the repeated hour, fires once a day",
+    name: "new_york_fall_daily_0230: not in the repeated hour, fires once a day",
     cron: { hour: 2, minute: 30 },
     zone: "America/New_York",
     from: "2026-10-31T00:00:00-04:00",
@@ -349,8 +337,7 @@ const ROWS: Row[] = [
 
   // Other shapes of transition.
   {
-    name:
-      "santiago_midnight_gap: hour 0 fires at 01:00 on the night midnight is skipped",
+    name: "santiago_midnight_gap: hour 0 fires at 01:00 on the night midnight is skipped",
     cron: { hour: 0 },
     zone: "America/Santiago",
     from: "2026-09-05T12:00:00-04:00",
@@ -364,8 +351,7 @@ const ROWS: Row[] = [
     expect: ["2026-10-04T02:45:00+11:00", "2026-10-05T02:15:00+11:00"],
   },
   {
-    name:
-      "apia_skipped_day: a daily time on the day Samoa skipped shifts by 24 hours",
+    name: "apia_skipped_day: a daily time on the day Samoa skipped shifts by 24 hours",
     cron: { hour: 12 },
     zone: "Pacific/Apia",
     from: "2011-12-29T00:00:00-10:00",

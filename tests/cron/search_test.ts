@@ -7,11 +7,7 @@ import {
   weekdayOfDays,
 } from "../../src/cron/calendar.ts";
 import { nthWeekdayDay } from "../../src/cron/expressions.ts";
-import {
-  compileTrigger,
-  formatFireTime,
-  nextFireTime,
-} from "../../src/cron/trigger.ts";
+import { compileTrigger, formatFireTime, nextFireTime } from "../../src/cron/trigger.ts";
 
 Deno.test("calendar arithmetic agrees with Temporal from 1900 to 2500", () => {
   const start = Temporal.PlainDate.from("1900-01-01");
@@ -137,14 +133,10 @@ function generate(field: Field, rnd: () => number): [string, Pred] {
     default: {
       const nth = Math.floor(rnd() * 6); // 0..4 → 1st..5th, 5 → last
       const wd = Math.floor(rnd() * 7);
-      const text = `${["1st", "2nd", "3rd", "4th", "5th", "last"][nth]} ${
-        WEEKDAYS[wd]
-      }`;
+      const text = `${["1st", "2nd", "3rd", "4th", "5th", "last"][nth]} ${WEEKDAYS[wd]}`;
       return [text, (v, date) => {
         if (date.dayOfWeek - 1 !== wd) return false;
-        return nth === 5
-          ? v + 7 > date.daysInMonth
-          : Math.floor((v - 1) / 7) === nth;
+        return nth === 5 ? v + 7 > date.daysInMonth : Math.floor((v - 1) / 7) === nth;
       }];
     }
   }

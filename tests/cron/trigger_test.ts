@@ -84,8 +84,7 @@ runRows("defaults rule (SPEC §5)", [
     ],
   },
   {
-    name:
-      "{hour: 10, second: 30} ends the hour at 10:59:30 and resumes next day",
+    name: "{hour: 10, second: 30} ends the hour at 10:59:30 and resumes next day",
     cron: { hour: 10, second: 30 },
     from: "2026-11-26T10:59:00+01:00",
     expect: ["2026-11-26T10:59:30+01:00", "2026-11-27T10:00:30+01:00"],
@@ -370,8 +369,7 @@ runRows("expression forms", [
     expect: ["2009-04-08T00:00:00+02:00"],
   },
   {
-    name:
-      "week with day_of_week from another offset (APScheduler test_different_tz)",
+    name: "week with day_of_week from another offset (APScheduler test_different_tz)",
     cron: { year: 2009, week: 15, day_of_week: 2 },
     from: "2008-12-31T22:00:00-10:00",
     expect: ["2009-04-08T00:00:00+02:00"],
@@ -480,8 +478,7 @@ runRows("expression forms", [
     ],
   },
   {
-    name:
-      "minute steps in a fixed-offset zone (APScheduler test_timezone_change)",
+    name: "minute steps in a fixed-offset zone (APScheduler test_timezone_change)",
     cron: { hour: 11, minute: "*/5", timezone: "-05:00" },
     from: "2009-09-26T10:16:00-06:00",
     expect: ["2009-09-26T11:20:00-05:00"],
@@ -627,8 +624,7 @@ runRows("year range exhausted", [
 
 runRows("start_date and end_date", [
   {
-    name:
-      "start_date is inclusive and later than from (APScheduler test_cron_start_date)",
+    name: "start_date is inclusive and later than from (APScheduler test_cron_start_date)",
     cron: {
       year: 2009,
       month: 2,
@@ -683,8 +679,7 @@ runRows("start_date and end_date", [
     expect: ["2026-06-16T00:00:00+02:00", "2026-06-17T00:00:00+02:00"],
   },
   {
-    name:
-      "end_date before the next match ends the schedule (APScheduler test_end_date)",
+    name: "end_date before the next match ends the schedule (APScheduler test_end_date)",
     cron: { year: 2014, hour: 4, end_date: "2014-04-13T03:00:00" },
     from: "2014-04-12T02:30:00+02:00",
     count: 3,

@@ -29,8 +29,7 @@ out.write(b"unterminated 20001")
 `;
 
 Deno.test({
-  name:
-    "a real child's output goes through LineSplitter into RotatingFile with nothing lost",
+  name: "a real child's output goes through LineSplitter into RotatingFile with nothing lost",
   ignore: !hasPython,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "crude-link-child-" });

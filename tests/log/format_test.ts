@@ -195,8 +195,7 @@ Deno.test("describeEvent ends a run with a summary of every step", () => {
     { level: "info", text: "  preproccess  ok       1 attempt    12.35s" },
     {
       level: "error",
-      text:
-        "  training     failed   2 attempts   3m 05s  timed out after 1m 30s",
+      text: "  training     failed   2 attempts   3m 05s  timed out after 1m 30s",
     },
     { level: "info", text: "  deploy       not run  0 attempts        -" },
   ]);

@@ -245,8 +245,7 @@ Deno.test("RotatingFile rejects writes after close and bad options", () =>
     );
   }));
 
-const moduleUrl =
-  new URL("../../src/log/rotating_file.ts", import.meta.url).href;
+const moduleUrl = new URL("../../src/log/rotating_file.ts", import.meta.url).href;
 
 async function runDeno(dir: string, code: string) {
   const script = join(dir, "child.ts");
@@ -271,9 +270,7 @@ Deno.exit(3);
 `,
     );
     assert.equal(code, 3, stderr);
-    const numbers = chain(path, 3).flatMap((f) =>
-      read(f).split("\n").slice(0, -1)
-    );
+    const numbers = chain(path, 3).flatMap((f) => read(f).split("\n").slice(0, -1));
     assert.equal(numbers.at(-1), "line 500");
   }));
 
@@ -288,9 +285,7 @@ Deno.test(
       const { code, stderr } = await runDeno(
         dir,
         `import { RotatingFile } from ${JSON.stringify(moduleUrl)};
-const log = new RotatingFile({ path: ${
-          JSON.stringify(path)
-        }, flushDelayMs: 60_000 });
+const log = new RotatingFile({ path: ${JSON.stringify(path)}, flushDelayMs: 60_000 });
 Deno.addSignalListener("SIGTERM", () => {
   log.writeLine("stopped by SIGTERM");
   log.flushSync();

@@ -23,8 +23,7 @@ function split(
 
 const line = (text: string): Piece => ({ kind: "line", text });
 const progress = (text: string): Piece => ({ kind: "progress", text });
-const lines = (pieces: Piece[]) =>
-  pieces.filter((p) => p.kind === "line").map((p) => p.text);
+const lines = (pieces: Piece[]) => pieces.filter((p) => p.kind === "line").map((p) => p.text);
 const utf8Length = (s: string) => enc.encode(s).length;
 
 Deno.test("LineSplitter splits on \\n and keeps empty lines", () => {
@@ -61,9 +60,7 @@ Deno.test("LineSplitter collapses 50 tqdm-style \\r updates into one line in its
   pieces.push(...splitter.push(enc.encode("\n")));
   pieces.push(...splitter.push(enc.encode("done\n")));
   pieces.push(...splitter.end());
-  const progressTexts = pieces.filter((p) => p.kind === "progress").map((p) =>
-    p.text
-  );
+  const progressTexts = pieces.filter((p) => p.kind === "progress").map((p) => p.text);
   assert.equal(progressTexts.length, 50);
   assert.equal(progressTexts[0], "training: 2%|");
   assert.equal(progressTexts[49], "training: 100%|");

@@ -43,11 +43,8 @@ Deno.test("pythonLiteral() quotes a top-level string", () => {
 });
 
 Deno.test("every rendering is read back by Python's ast.literal_eval as the same value", () => {
-  const values = cases.filter(([, v]) => typeof v !== "string").map(([, v]) =>
-    v
-  );
-  const script =
-    "import ast,sys,json\nfor line in sys.stdin.read().split('\\x00'):\n" +
+  const values = cases.filter(([, v]) => typeof v !== "string").map(([, v]) => v);
+  const script = "import ast,sys,json\nfor line in sys.stdin.read().split('\\x00'):\n" +
     "    print(repr(ast.literal_eval(line)))";
   const out = new Deno.Command("python3", {
     args: ["-c", script],

@@ -1,0 +1,93 @@
+/**
+ * `crude-link next`: print the schedule's upcoming fire times, so a user
+ * can check a `cron` section before leaving it to run for weeks.
+ *
+ * @module
+ */
+
+import { parseYaml } from "../config/parse.ts";
+import { validateConfig } from "../config/validate.ts";
+import { formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
+import { ConfigError, formatDiagnostic, UsageError, UserError } from "../errors.ts";
+import type { CliDeps } from "./deps.ts";
+
+/** The flags of `next`. */
+export interface NextFlags {
+  configFile: string;
+  count: number;
+  from?: string;
+  json?: boolean;
+}
+
+/**
+ * Prints the next fire times, one per line (or a JSON array), as ISO 8601
+ * in the schedule's zone with its offset. Only the config's syntax and
+ * schedule are checked: the steps' scripts need not exist here.
+ */
+export function nextCommand(flags: NextFlags, deps: CliDeps): number {
+  let text: string;
+  try {
+    text = deps.host.readTextFile(flags.configFile);
+  } catch {
+    throw new UserError(
+      `config file '${flags.configFile}' not found\n  hint: pass --config-file PATH`,
+    );
+  }
+  const result = validateConfig(parseYaml(text, flags.configFile), {
+    timeZone: deps.timeZone,
+  });
+  if (!result.pipeline) throw new ConfigError(result.errors);
+  for (const w of result.warnings) {
+    deps.stderr(formatDiagnostic(w, "warning") + "\n");
+  }
+  const cron = result.pipeline.cron;
+  if (!cron) {
+    throw new UserError(
+      `${flags.configFile} has no 'cron' section, so it has no fire times\n` +
+        "  hint: add one, e.g.\n    cron:\n      hour: 10\n      minute: 0",
+    );
+  }
+  const from = flags.from === undefined
+    ? Temporal.Instant.fromEpochMilliseconds(deps.clock.nowMs())
+    : parseFrom(flags.from, cron.trigger.timeZone);
+  const times = upcomingFireTimes(cron.trigger, from, flags.count).map(
+    formatFireTime,
+  );
+  deps.stdout(
+    flags.json ? JSON.stringify(times) + "\n" : times.map((t) => t + "\n").join(""),
+  );
+  if (times.length < flags.count) {
+    deps.stderr(
+      times.length === 0
+        ? "The schedule has no fire time after the start.\n"
+        : `The schedule has only ${times.length} fire time${
+          times.length === 1 ? "" : "s"
+        } after the start.\n`,
+    );
+  }
+  return 0;
+}
+
+/**
+ * `--from`: an instant (`2026-11-25T10:00:00Z`, `…+01:00`), or a date-time or
+ * date without an offset, read in the schedule's zone.
+ */
+export function parseFrom(value: string, timeZone: string): Temporal.Instant {
+  const text = value.trim().replace(" ", "T");
+  try {
+    return Temporal.Instant.from(text);
+  } catch {
+    // No offset: a wall time in the schedule's zone.
+  }
+  try {
+    const plain = /^\d{4}-\d\d-\d\d$/.test(text)
+      ? Temporal.PlainDate.from(text).toPlainDateTime()
+      : Temporal.PlainDateTime.from(text);
+    return plain.toZonedDateTime(timeZone).toInstant();
+  } catch {
+    throw new UsageError(
+      `--from '${value}' is not an ISO 8601 date or time\n` +
+        "  hint: write e.g. 2026-11-25T10:00:00+01:00, 2026-11-25T09:00:00Z or 2026-11-25",
+    );
+  }
+}
