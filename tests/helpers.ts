@@ -74,7 +74,7 @@ let firePython: string | null | undefined;
 
 /**
  * A python that can `import fire`: the repo's .venv (made by
- * tools/setup-python.sh), else python3, else /usr/bin/python3. Null when none.
+ * tools/setup.sh), else python3, else /usr/bin/python3. Null when none.
  */
 export function findFirePython(): string | null {
   if (firePython !== undefined) return firePython;
@@ -102,7 +102,7 @@ export function findFirePython(): string | null {
 
 /** The reason fire-based tests skip, or undefined when they can run. */
 export const NO_FIRE: string | undefined = findFirePython() === null
-  ? "no Python with the 'fire' package (run tools/setup-python.sh)"
+  ? "no Python with the 'fire' package (run tools/setup.sh)"
   : undefined;
 
 /** The environment that makes .py steps use the python with fire. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fireEnv, makeProject, NO_FIRE, readCalls, RECORD_PY, runCli } from "../helpers.ts";
-import { SEED_CONFIG } from "../config/validate_test.ts";
+import { SEED_CONFIG } from "../fixtures/seed.ts";
 
 const seedProject = () =>
   makeProject({

@@ -3,36 +3,7 @@ import { parseYaml } from "../../src/config/parse.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import type { Diagnostic } from "../../src/errors.ts";
 import type { Pipeline } from "../../src/model.ts";
-
-/** The seed README's full example, byte for byte (typos included). */
-export const SEED_CONFIG = `cron:
-  day_of_week: 'thu'
-  hour: '*'
-  minute: '*'
-  second: '*/10'
-
-configs:
-  - preproccess: &preproccess
-      script: tasks/preproccess.py
-      arguments:
-        input_file: data/dummy.data
-        nr_images: 500
-        filters: True
-  - training: &training
-      script: tasks/train.py
-  - validation: &validation
-      script: tasks/validate.py
-      arguments:
-        input_file: data/dummy.data
-  - deployment: &deployment
-      script: tasks/deploy.py
-
-steps:
-  - <<: *preproccess
-  - <<: *training
-  - <<: *validation
-  - <<: *deployment
-`;
+import { SEED_CONFIG } from "../fixtures/seed.ts";
 
 function load(text: string): Pipeline {
   const result = validateConfig(parseYaml(text, "config.yaml"));
