@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ExitStatus } from "./model.ts";
+import type { ExitStatus, SlurmOptions } from "./model.ts";
 
 /** What to start and how. */
 export interface SpawnSpec {
@@ -28,6 +28,14 @@ export interface SpawnSpec {
    * terminal's foreground group to receive Ctrl-C and read the keyboard.
    */
   ownProcessGroup: boolean;
+  /** Where the step runs: on this machine (default), or as a Slurm batch job. */
+  executor?: "local" | "slurm";
+  /** Slurm options (executor `slurm`). */
+  slurm?: SlurmOptions;
+  /** The step's timeout, for executors that take a time limit of their own. */
+  timeoutMs?: number;
+  /** The step's name, for executors that label what they start. */
+  label?: string;
 }
 
 /** A started child process. */

@@ -50,6 +50,10 @@ export function makeLauncher(
       env,
       stdio: options.stdio,
       ownProcessGroup: options.stdio === "pipe",
+      executor: step.executor,
+      slurm: step.slurm,
+      timeoutMs: step.timeoutMs,
+      label: step.name,
     };
   };
 }
