@@ -7,7 +7,7 @@
 import type { ExitStatus } from "../model.ts";
 import type { Clock, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
 import type { HostInfo } from "../run/command_line.ts";
-import type { CliDeps } from "../cli/deps.ts";
+import type { CliDeps, StopSignal } from "../cli/deps.ts";
 import { terminalPrompter } from "./prompter.ts";
 
 /** Starts real child processes with `Deno.Command`. */
@@ -112,14 +112,32 @@ export function which(
   }
   const sep = windows ? ";" : ":";
   const dirs = (env.PATH ?? env.Path ?? "").split(sep).filter(Boolean);
-  const exts = windows ? (env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";") : [""];
+  const names = programFileNames(name, Deno.build.os, env.PATHEXT);
   for (const dir of dirs) {
-    for (const ext of exts) {
-      const candidate = `${dir}${windows ? "\\" : "/"}${name}${ext}`;
+    for (const file of names) {
+      const candidate = `${dir}${windows ? "\\" : "/"}${file}`;
       if (isExecutable(candidate)) return candidate;
     }
   }
   return undefined;
+}
+
+/**
+ * The file names {@link which} looks for in each PATH folder: the name
+ * itself on POSIX; on Windows the name with each `PATHEXT` extension, and
+ * first the name as written when it already ends in one (`python.exe`).
+ *
+ * @example
+ * ```ts
+ * programFileNames("py", "windows", ".EXE;.CMD"); // ["py.EXE", "py.CMD"]
+ * programFileNames("python.exe", "windows", ".EXE"); // ["python.exe", "python.exe.EXE"]
+ * ```
+ */
+export function programFileNames(name: string, os: string, pathext?: string): string[] {
+  if (os !== "windows") return [name];
+  const exts = (pathext || ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean);
+  const written = exts.some((e) => name.toLowerCase().endsWith(e.toLowerCase()));
+  return [...(written ? [name] : []), ...exts.map((e) => name + e)];
 }
 
 /** True when the path is a file this user may execute. */
@@ -146,6 +164,22 @@ export function systemHost(env = Deno.env.toObject()): HostInfo {
     },
     exists: existsSync,
   };
+}
+
+/**
+ * The OS signal that means a stop signal here. Windows has no SIGTERM: a
+ * console program is asked to stop with Ctrl-Break (SIGBREAK, what
+ * `GenerateConsoleCtrlEvent` and service wrappers send), so that is what
+ * SIGTERM's handler listens to there; SIGINT (Ctrl-C) exists everywhere.
+ *
+ * @example
+ * ```ts
+ * nativeSignal("SIGTERM", "windows"); // "SIGBREAK"
+ * nativeSignal("SIGTERM", "linux");   // "SIGTERM"
+ * ```
+ */
+export function nativeSignal(signal: StopSignal, os: string): Deno.Signal {
+  return os === "windows" && signal === "SIGTERM" ? "SIGBREAK" : signal;
 }
 
 /** The real machine, for `main()`. */
@@ -176,13 +210,14 @@ export function systemDeps(): CliDeps {
       listDir: (path) => [...Deno.readDirSync(path)].map((e) => e.name),
       isExecutable,
       timeZone: Temporal.Now.timeZoneId(),
+      env,
     },
     spawner: systemSpawner,
     clock: systemClock,
     onSignal(signal, handler) {
-      if (Deno.build.os === "windows" && signal !== "SIGINT") return () => {};
-      Deno.addSignalListener(signal, handler);
-      return () => Deno.removeSignalListener(signal, handler);
+      const native = nativeSignal(signal, Deno.build.os);
+      Deno.addSignalListener(native, handler);
+      return () => Deno.removeSignalListener(native, handler);
     },
     prompter: terminalPrompter,
     timeZone: Temporal.Now.timeZoneId(),

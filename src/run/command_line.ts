@@ -28,7 +28,8 @@ export type InterpreterChoice =
 /**
  * Chooses what runs a step's script: the step's `interpreter` (or the
  * top-level `python` for `.py`), else by extension: `.py` → the active
- * virtualenv's python, else `python3`, else `python`; `.sh` → `bash`;
+ * virtualenv's python, else `python3`, else `python` (on Windows: `py`, the
+ * Python launcher, else `python`, else `python3`); `.sh` → `bash`;
  * `.ts`/`.js` → `deno run -A`; anything else is executed directly (empty argv).
  */
 export function chooseInterpreter(
@@ -45,12 +46,19 @@ export function chooseInterpreter(
         : `${host.virtualEnv}/bin/python`;
       if (host.exists(venvPython)) return { ok: true, argv: [venvPython] };
     }
-    const found = host.which("python3") ?? host.which("python");
-    if (found) return { ok: true, argv: [found] };
+    // On Windows `python3` is rarely a real interpreter (often the Store's
+    // alias stub); the `py` launcher and `python` are what installers provide.
+    const names = host.os === "windows" ? ["py", "python", "python3"] : ["python3", "python"];
+    for (const name of names) {
+      const found = host.which(name);
+      if (found) return { ok: true, argv: [found] };
+    }
     return {
       ok: false,
       message: `no Python interpreter found for step '${step.name}'`,
-      hint: "activate a virtualenv, put python3 on PATH, or set 'python:' at the top of the config",
+      hint: `activate a virtualenv, put ${
+        host.os === "windows" ? "py or python" : "python3"
+      } on PATH, or set 'python:' at the top of the config`,
     };
   }
   if (script.endsWith(".sh")) {
