@@ -16,6 +16,8 @@ import { validateConfig } from "./validate.ts";
 export interface LoadHost extends HostInfo {
   /** The machine's IANA time zone (for schedules without `timezone`). */
   timeZone: string;
+  /** The environment (for `${oc.env:NAME}` in the config). */
+  env: Record<string, string>;
   /** Reads a text file; throws Deno.errors.NotFound when it is missing. */
   readTextFile(path: string): string;
   /** Names in a folder (for "did you mean" on a mistyped script path). */
@@ -43,7 +45,7 @@ export function loadPipeline(configFile: string, host: LoadHost): Pipeline {
     );
   }
   const parsed = parseYaml(text, configFile);
-  const result = validateConfig(parsed, { timeZone: host.timeZone });
+  const result = validateConfig(parsed, { timeZone: host.timeZone, env: host.env });
   if (!result.pipeline) throw new ConfigError(result.errors);
   const problems = checkPrograms(result.pipeline.steps, host);
   if (problems.length > 0) throw new ConfigError(problems);

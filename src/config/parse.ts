@@ -51,11 +51,18 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const diagnostics: Diagnostic[] = doc.errors.map((e) => ({
-    pos: posAt(e.pos[0]),
-    message: `YAML syntax error: ${firstLine(e.message)}`,
-    hint: syntaxHint(e.code),
-  }));
+  const lines = text.split("\n");
+  const diagnostics: Diagnostic[] = doc.errors.map((e) => {
+    const pos = posAt(e.pos[0]);
+    const line = lines[pos.line - 1] ?? "";
+    return {
+      pos,
+      message: `YAML syntax error: ${firstLine(e.message)}`,
+      hint: /[[{][^\]}]*\$\{/.test(line)
+        ? "inside [ ] or { }, quote a value that uses ${...}: [echo, '${vars.x}']"
+        : syntaxHint(e.code),
+    };
+  });
   return { file, doc, posAt, diagnostics };
 }
 

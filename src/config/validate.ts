@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type Scalar, visit, type YAMLMap } from "yaml";
 import { type Diagnostic, didYouMean, type SourcePos } from "../errors.ts";
 import type {
   CronSection,
@@ -20,6 +20,7 @@ import type {
 import { CRON_KEYS } from "../cron/fields.ts";
 import { compileTrigger, type CronProblem } from "../cron/trigger.ts";
 import { parseDuration } from "./duration.ts";
+import { Interpolator } from "./interpolate.ts";
 import {
   describeNode,
   type Entry,
@@ -98,6 +99,8 @@ export interface ValidationResult {
 export interface ValidateOptions {
   /** The machine's IANA time zone: a schedule without `timezone` uses it. */
   timeZone: string;
+  /** The environment, for `${oc.env:NAME}` (default: empty). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Validates a parsed config file and builds the pipeline it describes. */
@@ -120,16 +123,19 @@ class Validator {
   readonly configs = new Map<string, ConfigDef>();
   readonly nameOfMap = new Map<YAMLMap, string>();
 
-  constructor(readonly parsed: ParsedYaml, readonly options: ValidateOptions) {}
+  readonly interpolator: Interpolator;
+
+  constructor(readonly parsed: ParsedYaml, readonly options: ValidateOptions) {
+    this.interpolator = new Interpolator(parsed, options.env ?? {}, this.errors);
+  }
 
   run(): ValidationResult {
     const { parsed } = this;
     const errors = this.errors;
     errors.push(...parsed.diagnostics);
     const root = parsed.doc.contents;
-    if (parsed.diagnostics.length > 0 && (root === null || !isMap(root))) {
-      return this.result(undefined);
-    }
+    // What follows a syntax error is guesswork: report the syntax errors alone.
+    if (parsed.diagnostics.length > 0) return this.result(undefined);
     if (root === null || (isScalar(root) && root.value === null)) {
       this.error(nodePos(parsed, root), "the config file is empty", STEPS_HINT);
       return this.result(undefined);
@@ -153,6 +159,7 @@ class Validator {
     this.readConfigs(get("configs"));
     const cron = this.cron(get("cron"));
 
+    this.checkAllInterpolations();
     const stepsEntry = get("steps");
     let steps: Step[] = [];
     const misspelt = top.some((e) => e.key !== "steps" && didYouMean(e.key, ["steps"]));
@@ -170,6 +177,17 @@ class Validator {
       steps,
       cron,
       warnings: this.warnings,
+    });
+  }
+
+  /** Resolves every interpolation in the file, used or not, so typos show before a run. */
+  checkAllInterpolations(): void {
+    visit(this.parsed.doc, {
+      Scalar: (_key, node) => {
+        if (typeof node.value === "string" && Interpolator.has(node.value)) {
+          this.interpolator.resolve(node);
+        }
+      },
     });
   }
 
@@ -465,16 +483,43 @@ class Validator {
 
   // ---- values ------------------------------------------------------------
 
+  /**
+   * Follows an alias, or a value that is exactly one interpolation of a
+   * mapping or list, to the node it stands for. FAILED when it could not be
+   * resolved (the problem is recorded).
+   */
+  follow(node: Node | null): Node | null | typeof FAILED {
+    if (node === null) return null;
+    const r = resolveAlias(this.parsed, node, this.errors);
+    if (r === undefined) return FAILED;
+    if (isScalar(r) && typeof r.value === "string" && Interpolator.has(r.value)) {
+      const resolved = this.interpolator.resolve(r);
+      if (!resolved) return FAILED;
+      if (resolved.kind === "node") return this.follow(resolved.node);
+    }
+    return r;
+  }
+
+  /** A scalar's value after interpolation; FAILED when it could not be resolved. */
+  valueOf(node: Scalar): unknown {
+    const resolved = this.interpolator.resolve(node);
+    if (!resolved) return FAILED;
+    return resolved.kind === "value" ? resolved.value : undefined;
+  }
+
+  /** The value of an entry: interpolated scalar, null, FAILED, or undefined for a mapping or list. */
   scalar(entry: Entry): unknown {
-    const v = entry.value;
+    const v = this.follow(entry.value);
+    if (v === FAILED) return FAILED;
     if (v === null) return null;
-    if (isScalar(v)) return v.value;
+    if (isScalar(v)) return this.valueOf(v);
     return undefined;
   }
 
   optionalString(entry: Entry | undefined): string | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
+    if (v === FAILED) return undefined;
     if (typeof v === "string") return v;
     if (typeof v === "bigint" || typeof v === "number") return String(v);
     this.error(
@@ -486,16 +531,18 @@ class Validator {
 
   stringList(entry: Entry | undefined, what: string): string[] | undefined {
     if (!entry) return undefined;
-    const v = entry.value;
+    const v = this.follow(entry.value);
+    if (v === FAILED) return undefined;
     if (v !== null && isSeq(v)) {
       const out: string[] = [];
       for (const item of v.items as Node[]) {
-        const r = resolveAlias(this.parsed, item, this.errors);
-        if (
-          r && isScalar(r) && r.value !== null && typeof r.value !== "symbol"
-        ) {
+        const r = this.follow(item);
+        if (r === FAILED) continue;
+        const value = r && isScalar(r) ? this.valueOf(r) : undefined;
+        if (value === FAILED) continue;
+        if (value !== null && value !== undefined && typeof value !== "symbol") {
           out.push(
-            typeof r.value === "boolean" ? (r.value ? "True" : "False") : String(r.value),
+            typeof value === "boolean" ? (value ? "True" : "False") : String(value),
           );
         } else if (r) {
           this.error(
@@ -517,7 +564,8 @@ class Validator {
   }
 
   argvValue(entry: Entry, what: string): string[] | undefined {
-    if (entry.value !== null && isSeq(entry.value)) {
+    const v = this.follow(entry.value);
+    if (v !== null && v !== FAILED && isSeq(v)) {
       return this.stringList(entry, what);
     }
     const s = this.optionalString(entry);
@@ -526,7 +574,8 @@ class Validator {
 
   stepArguments(entry: Entry | undefined): StepArguments | undefined {
     if (!entry || entry.value === null) return undefined;
-    const v = entry.value;
+    const v = this.follow(entry.value);
+    if (v === FAILED || v === null) return undefined;
     if (isMap(v)) {
       const entries: [string, PyValue][] = [];
       for (const e of mapEntries(this.parsed, v, this.errors)) {
@@ -551,16 +600,15 @@ class Validator {
   }
 
   pyValue(node: Node | null): PyValue {
-    if (node === null) return null;
-    const r = resolveAlias(this.parsed, node, this.errors);
-    if (r === undefined) return null;
+    const r = this.follow(node);
+    if (r === null || r === FAILED) return null;
     if (isScalar(r)) {
-      const v = r.value;
+      const v = this.valueOf(r);
       if (
         v === null || typeof v === "boolean" || typeof v === "bigint" ||
         typeof v === "number" || typeof v === "string"
       ) return v;
-      return String(v);
+      return v === FAILED || v === undefined ? null : String(v);
     }
     if (isSeq(r)) return (r.items as Node[]).map((n) => this.pyValue(n));
     if (isMap(r)) {
@@ -576,7 +624,9 @@ class Validator {
   env(entry: Entry | undefined): Record<string, string> {
     const env: Record<string, string> = {};
     if (!entry || entry.value === null) return env;
-    if (!isMap(entry.value)) {
+    const node = this.follow(entry.value);
+    if (node === FAILED || node === null) return env;
+    if (!isMap(node)) {
       this.error(
         this.pos(entry.value),
         `'env' must be a mapping of variable names to values, but it is ${
@@ -586,8 +636,9 @@ class Validator {
       );
       return env;
     }
-    for (const e of mapEntries(this.parsed, entry.value, this.errors)) {
+    for (const e of mapEntries(this.parsed, node, this.errors)) {
       const v = this.scalar(e);
+      if (v === FAILED) continue;
       if (
         typeof v === "string" || typeof v === "bigint" || typeof v === "number"
       ) {
@@ -610,6 +661,7 @@ class Validator {
   duration(entry: Entry | undefined, zeroOk: boolean): number | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
+    if (v === FAILED) return undefined;
     const ms = typeof v === "string" || typeof v === "number" || typeof v === "bigint"
       ? parseDuration(v)
       : undefined;
@@ -627,6 +679,7 @@ class Validator {
   nonNegativeInt(entry: Entry | undefined): number | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
+    if (v === FAILED) return undefined;
     if (typeof v === "bigint" && v >= 0n) return Number(v);
     this.error(
       this.pos(entry.value ?? entry.keyNode),
@@ -638,6 +691,7 @@ class Validator {
   backoff(entry: Entry | undefined): number | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
+    if (v === FAILED) return undefined;
     const n = typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : NaN;
     if (n >= 1) return n;
     this.error(
@@ -651,6 +705,7 @@ class Validator {
   executor(entry: Entry | undefined): "local" | "slurm" | undefined {
     if (!entry) return undefined;
     const v = this.scalar(entry);
+    if (v === FAILED) return undefined;
     if (v === "local" || v === "slurm") return v;
     this.error(
       this.pos(entry.value ?? entry.keyNode),
@@ -661,14 +716,16 @@ class Validator {
 
   slurm(entry: Entry | undefined): SlurmOptions | undefined {
     if (!entry || entry.value === null) return undefined;
-    if (!isMap(entry.value)) {
+    const node = this.follow(entry.value);
+    if (node === FAILED || node === null) return undefined;
+    if (!isMap(node)) {
       this.error(
         this.pos(entry.value),
         `'slurm' must be a mapping of sbatch options, but it is ${describeNode(entry.value)}`,
       );
       return undefined;
     }
-    const entries = mapEntries(this.parsed, entry.value, this.errors);
+    const entries = mapEntries(this.parsed, node, this.errors);
     this.checkKeys(entries, SLURM_KEYS, "slurm option");
     const out: SlurmOptions = {};
     for (const e of entries) {
@@ -701,7 +758,9 @@ class Validator {
 
   cron(entry: Entry | undefined): CronSection | undefined {
     if (!entry || entry.value === null) return undefined;
-    if (!isMap(entry.value)) {
+    const node = this.follow(entry.value);
+    if (node === FAILED || node === null) return undefined;
+    if (!isMap(node)) {
       this.error(
         this.pos(entry.value),
         `'cron' must be a mapping of schedule fields, but it is ${describeNode(entry.value)}`,
@@ -713,8 +772,9 @@ class Validator {
     const positions: Record<string, SourcePos> = {};
     const keyPositions: Record<string, SourcePos> = {};
     const before = this.errors.length;
-    for (const e of mapEntries(this.parsed, entry.value, this.errors)) {
+    for (const e of mapEntries(this.parsed, node, this.errors)) {
       const v = this.scalar(e);
+      if (v === FAILED) continue;
       positions[e.key] = this.pos(e.value ?? e.keyNode);
       keyPositions[e.key] = this.pos(e.keyNode);
       if (typeof v === "string" || typeof v === "number") fields[e.key] = v;
@@ -742,6 +802,9 @@ class Validator {
     return { trigger: compiled.trigger, fields, positions, pos };
   }
 }
+
+/** A value whose interpolation failed; its problem is already recorded. */
+const FAILED: unique symbol = Symbol("interpolation failed");
 
 const STEPS_HINT =
   "a config needs a 'steps' list, e.g.\n    configs:\n      - train: &train\n          script: tasks/train.py\n    steps:\n      - <<: *train";

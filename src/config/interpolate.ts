@@ -1,0 +1,316 @@
+/**
+ * OmegaConf-style interpolation, as the original tool loaded its config with
+ * OmegaConf: `${vars.data_dir}` (any dotted path in the file, `a.0.b` or
+ * `a[0].b` for list items), `${oc.env:NAME}` and `${oc.env:NAME,default}`,
+ * nested (`${vars.${vars.which}}`) and inside longer strings
+ * (`${vars.root}/data`). `\${` is a literal `${`. A value that is exactly one
+ * interpolation keeps the type of what it refers to (an int stays an int, a
+ * mapping stays a mapping); one inside a longer string becomes text.
+ *
+ * Pure: the environment comes in as an argument.
+ *
+ * @module
+ */
+
+import { isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
+import { type Diagnostic, didYouMean, type SourcePos } from "../errors.ts";
+import { mapEntries, nodePos, type ParsedYaml, resolveAlias } from "./parse.ts";
+
+/** What a string resolves to: a plain value, or a node (a whole-string reference to a mapping or list). */
+export type Resolved =
+  | { kind: "value"; value: unknown }
+  | { kind: "node"; node: Node };
+
+/** Signals a problem that has already been recorded as a diagnostic. */
+class Reported extends Error {}
+
+const MAX_DEPTH = 64;
+
+/** Resolves interpolations in the scalars of one parsed config file. */
+export class Interpolator {
+  readonly #parsed: ParsedYaml;
+  readonly #env: Record<string, string | undefined>;
+  readonly #problems: Diagnostic[];
+  /** The references being resolved, innermost last (for cycles). */
+  readonly #stack: string[] = [];
+  readonly #cache = new Map<Node, Resolved>();
+  readonly #failed = new Set<Node>();
+  readonly #reported = new Set<string>();
+
+  /** Problems go to `problems`, one per failing scalar. */
+  constructor(parsed: ParsedYaml, env: Record<string, string | undefined>, problems: Diagnostic[]) {
+    this.#parsed = parsed;
+    this.#env = env;
+    this.#problems = problems;
+  }
+
+  /** True when the text holds an interpolation. */
+  static has(text: string): boolean {
+    return /(^|[^\\])\$\{/.test(text);
+  }
+
+  /**
+   * The value of a scalar after interpolation; undefined when it could not be
+   * resolved (the problem is recorded, once per scalar).
+   */
+  resolve(node: Scalar): Resolved | undefined {
+    if (typeof node.value !== "string" || !node.value.includes("${")) {
+      return { kind: "value", value: node.value };
+    }
+    const cached = this.#cache.get(node);
+    if (cached) return cached;
+    if (this.#failed.has(node)) return undefined;
+    try {
+      const r = this.#resolveText(node.value, node);
+      this.#cache.set(node, r);
+      return r;
+    } catch (e) {
+      if (!(e instanceof Reported)) throw e;
+      this.#failed.add(node);
+      return undefined;
+    }
+  }
+
+  #fail(node: Scalar, index: number, message: string, hint?: string): never {
+    const pos = this.#posIn(node, index);
+    const key = `${pos.line}:${pos.col}:${message}`;
+    if (!this.#reported.has(key)) {
+      this.#reported.add(key);
+      this.#problems.push({ pos, message, hint });
+    }
+    throw new Reported(message);
+  }
+
+  /** The position of character `index` of a scalar's text, when it is on one line. */
+  #posIn(node: Scalar, index: number): SourcePos {
+    const start = nodePos(this.#parsed, node);
+    const text = String(node.value);
+    if (text.slice(0, index).includes("\n")) return start;
+    const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE" ? 1 : 0;
+    return { ...start, col: start.col + quoted + index };
+  }
+
+  #resolveText(text: string, node: Scalar): Resolved {
+    const parts = this.#split(text, node);
+    if (parts.length === 1 && typeof parts[0] !== "string") {
+      return this.#evaluate(parts[0].inner, parts[0].index, node);
+    }
+    let out = "";
+    for (const part of parts) {
+      if (typeof part === "string") {
+        out += part;
+        continue;
+      }
+      const r = this.#evaluate(part.inner, part.index, node);
+      if (r.kind === "node") {
+        this.#fail(
+          node,
+          part.index,
+          `'\${${part.inner}}' refers to a ${
+            isMap(r.node) ? "mapping" : "list"
+          }, which cannot be put inside a longer string`,
+          "refer to a single value, or make the whole value the interpolation",
+        );
+      }
+      out += stringify(r.value);
+    }
+    return { kind: "value", value: out };
+  }
+
+  /** Splits text into literal pieces and top-level `${…}` expressions (inner text still raw). */
+  #split(text: string, node: Scalar): (string | { inner: string; index: number })[] {
+    const parts: (string | { inner: string; index: number })[] = [];
+    let literal = "";
+    let i = 0;
+    while (i < text.length) {
+      if (text.startsWith("\\${", i)) {
+        literal += "${";
+        i += 3;
+        continue;
+      }
+      if (!text.startsWith("${", i)) {
+        literal += text[i++];
+        continue;
+      }
+      let depth = 0;
+      let j = i;
+      for (; j < text.length; j++) {
+        if (text.startsWith("${", j)) {
+          depth++;
+          j++;
+        } else if (text[j] === "}") {
+          depth--;
+          if (depth === 0) break;
+        }
+      }
+      if (depth !== 0) {
+        this.#fail(node, i, `'${text.slice(i)}' has no closing '}'`, "write ${path.to.value}");
+      }
+      if (literal) parts.push(literal);
+      literal = "";
+      parts.push({ inner: text.slice(i + 2, j), index: i });
+      i = j + 1;
+    }
+    if (literal || parts.length === 0) parts.push(literal);
+    return parts;
+  }
+
+  /** Evaluates the inside of one `${…}`: nested interpolations first, then a resolver or a path. */
+  #evaluate(inner: string, index: number, node: Scalar): Resolved {
+    if (this.#stack.length > MAX_DEPTH) {
+      this.#fail(node, index, `interpolation '\${${inner}}' is nested too deeply`);
+    }
+    let expr = inner;
+    if (inner.includes("${")) {
+      const r = this.#resolveText(inner, node);
+      if (r.kind === "node") {
+        this.#fail(node, index, `'\${${inner}}' builds a key from a mapping or list`);
+      }
+      expr = stringify(r.value);
+    }
+    expr = expr.trim();
+    const colon = expr.indexOf(":");
+    if (colon > 0 && /^[a-zA-Z_][\w.]*$/.test(expr.slice(0, colon))) {
+      return this.#resolver(expr.slice(0, colon), expr.slice(colon + 1), index, node);
+    }
+    return this.#reference(expr, index, node);
+  }
+
+  #resolver(name: string, args: string, index: number, node: Scalar): Resolved {
+    if (name !== "oc.env") {
+      this.#fail(
+        node,
+        index,
+        `resolver '${name}' is not supported`,
+        "crude-link supports ${oc.env:NAME} and ${oc.env:NAME,default}, and references like ${vars.data_dir}",
+      );
+    }
+    const comma = args.indexOf(",");
+    const variable = (comma < 0 ? args : args.slice(0, comma)).trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      this.#fail(
+        node,
+        index,
+        `'\${oc.env:${args}}' needs an environment variable name`,
+        "write ${oc.env:NAME}",
+      );
+    }
+    const value = this.#env[variable];
+    if (value !== undefined) return { kind: "value", value };
+    if (comma >= 0) return { kind: "value", value: parseDefault(args.slice(comma + 1)) };
+    this.#fail(
+      node,
+      index,
+      `environment variable '${variable}' is not set`,
+      `set it, or give a default: \${oc.env:${variable},some-default}`,
+    );
+  }
+
+  #reference(path: string, index: number, node: Scalar): Resolved {
+    if (path.startsWith(".")) {
+      this.#fail(
+        node,
+        index,
+        `relative interpolation '\${${path}}' is not supported`,
+        "write the full dotted path from the top of the file, e.g. ${vars.data_dir}",
+      );
+    }
+    const keys = path.replace(/\[(\d+)\]/g, ".$1").split(".").map((k) => k.trim());
+    if (keys.some((k) => k === "")) {
+      this.#fail(
+        node,
+        index,
+        `'\${${path}}' is not a valid reference`,
+        "write ${section.key}, e.g. ${vars.data_dir}",
+      );
+    }
+    if (this.#stack.includes(path)) {
+      this.#fail(
+        node,
+        index,
+        `interpolation cycle: ${
+          [...this.#stack.slice(this.#stack.indexOf(path)), path].join(" → ")
+        }`,
+        "a value cannot refer to itself, directly or through others",
+      );
+    }
+    let current: Node | null | undefined = this.#parsed.doc.contents as Node | null;
+    const walked: string[] = [];
+    for (const key of keys) {
+      current = current ? resolveAlias(this.#parsed, current, []) : current;
+      let next: Node | null | undefined;
+      let options: string[] = [];
+      if (current && isMap(current)) {
+        const entries = mapEntries(this.#parsed, current, []);
+        const hit = entries.find((e) => e.key === key);
+        next = hit ? hit.value : undefined;
+        options = entries.map((e) => e.key);
+        if (hit && next === null) next = null;
+      } else if (current && isSeq(current) && /^\d+$/.test(key)) {
+        next = current.items[Number(key)] as Node | undefined;
+      }
+      if (next === undefined) {
+        const where = walked.length ? `'${walked.join(".")}'` : "the top of the file";
+        const guess = didYouMean(key, options);
+        this.#fail(
+          node,
+          index,
+          `interpolation '\${${path}}' refers to '${
+            [...walked, key].join(".")
+          }', which is not defined`,
+          guess
+            ? `did you mean '\${${[...walked, guess].join(".")}}'?`
+            : options.length
+            ? `${where} has: ${options.join(", ")}`
+            : `nothing is defined under ${where}`,
+        );
+      }
+      walked.push(key);
+      current = next;
+    }
+    if (current === null || current === undefined) return { kind: "value", value: null };
+    const target = resolveAlias(this.#parsed, current, []) ?? current;
+    if (!isScalar(target)) return { kind: "node", node: target };
+    this.#stack.push(path);
+    try {
+      if (typeof target.value === "string" && target.value.includes("${")) {
+        return this.#resolveTextOf(target);
+      }
+      return { kind: "value", value: target.value };
+    } finally {
+      this.#stack.pop();
+    }
+  }
+
+  /** Resolves another scalar (a reference target), reporting its own problems at its own place. */
+  #resolveTextOf(target: Scalar): Resolved {
+    const cached = this.#cache.get(target);
+    if (cached) return cached;
+    if (this.#failed.has(target)) throw new Reported("already reported");
+    try {
+      const r = this.#resolveText(String(target.value), target);
+      this.#cache.set(target, r);
+      return r;
+    } catch (e) {
+      this.#failed.add(target);
+      throw e;
+    }
+  }
+}
+
+/** Python-like text of a value inside a string (`True`, `None`, numbers as written). */
+function stringify(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  return String(value);
+}
+
+/** The default of `${oc.env:NAME,default}`: quoted text, `null`, or the text as written. */
+function parseDefault(raw: string): unknown {
+  const text = raw.trim();
+  if (text === "null") return null;
+  const quoted = /^'(.*)'$|^"(.*)"$/.exec(text);
+  if (quoted) return quoted[1] ?? quoted[2];
+  return text;
+}
