@@ -116,7 +116,12 @@ const DATE_HINT =
   `Write an ISO date like "2026-01-31" (midnight in the schedule's time zone) or a date-time ` +
   `like "2026-01-31T09:00:00", optionally with an offset such as "+01:00" or "Z"`;
 
-const DATE_FORM =
+/**
+ * The forms `start_date` and `end_date` accept (after trimming): an ISO date,
+ * or a date-time with `T` or a space, optional seconds and fraction, and an
+ * optional `Z` or offset. The JSON Schema's date pattern is built from it.
+ */
+export const DATE_FORM: RegExp =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /**
