@@ -11,6 +11,7 @@ import { Ajv } from "ajv";
 import { parseYaml } from "../src/config/parse.ts";
 import { validateConfig } from "../src/config/validate.ts";
 import { buildSchema, numberRange, SCHEMA_PATH } from "../tools/schema.ts";
+import { SCHEMA_URL, starterFiles } from "../src/cli/init.ts";
 import { SEED_CONFIG } from "./fixtures/seed.ts";
 import { REPO_ROOT } from "./helpers.ts";
 
@@ -75,7 +76,15 @@ Deno.test("numberRange() matches exactly the numbers of its range, with leading 
 
 /** Every config file shipped as an example or fixture, and the README's. */
 function knownConfigs(): { name: string; text: string }[] {
-  const configs = [{ name: "the seed config", text: SEED_CONFIG }];
+  const starter = starterFiles()["config.yaml"];
+  const configs = [
+    { name: "the seed config", text: SEED_CONFIG },
+    { name: "init's config.yaml", text: starter },
+    {
+      name: "init's config.yaml with its cron section uncommented",
+      text: starter.replace(/^# (cron:| {2}\w+: .*)$/gm, "$1"),
+    },
+  ];
   const walk = (dir: string) => {
     for (const entry of Deno.readDirSync(`${REPO_ROOT}/${dir}`)) {
       const path = `${dir}/${entry.name}`;
@@ -98,7 +107,7 @@ function knownConfigs(): { name: string; text: string }[] {
 for (const { name, text } of knownConfigs()) {
   const loads = loaderErrors(text).length === 0;
   Deno.test(`${name}: ${loads ? "loads and validates against the schema" : "(does not load)"}`, () => {
-    if (name.startsWith("tests/fixtures/configs/")) {
+    if (name.startsWith("tests/fixtures/configs/") || name.startsWith("init's")) {
       assert.deepEqual(loaderErrors(text), [], "a fixture config in tests/fixtures/configs loads");
     }
     if (loads) assert.deepEqual(schemaErrors(text), []);
@@ -212,6 +221,11 @@ for (const { name, yaml } of REJECTED) {
     assert.notDeepEqual(schemaErrors(yaml), [], "the schema rejects it");
   });
 }
+
+Deno.test("the README's schema line is the one init writes", () => {
+  const readme = Deno.readTextFileSync(`${REPO_ROOT}/README.md`);
+  assert.ok(readme.includes(`# yaml-language-server: $schema=${SCHEMA_URL}\n`));
+});
 
 Deno.test("the examples point editors at the schema", () => {
   const text = Deno.readTextFileSync(`${REPO_ROOT}/examples/ml-pipeline/config.yaml`);

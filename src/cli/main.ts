@@ -6,13 +6,15 @@
  * @module
  */
 
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import { ConfigError, didYouMean, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 import { runCommand, type RunFlags } from "./run.ts";
 import { validateCommand } from "./validate.ts";
 import { nextCommand, type NextFlags } from "./next.ts";
+import { initCommand, type InitFlags } from "./init.ts";
+import { completionsCommand, SHELLS } from "./completions.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -108,6 +110,21 @@ Examples:
         }, deps);
       },
     );
+
+  program.command("init")
+    .description("write a starter config.yaml and example steps (tasks/*.py) into DIR")
+    .argument("[dir]", "the project folder, created when missing (default: this folder)")
+    .option("--force", "overwrite files that exist already")
+    .action((dir: string | undefined, flags: InitFlags) => {
+      exitCode = initCommand(dir, flags, deps);
+    });
+
+  program.command("completions")
+    .description("print a shell completion script (bash, zsh or fish)")
+    .addArgument(new Argument("<shell>", "the shell").choices(SHELLS))
+    .action((shell: string) => {
+      exitCode = completionsCommand(shell, program, deps);
+    });
 
   try {
     await program.parseAsync(argv, { from: "user" });
