@@ -227,6 +227,12 @@ Deno.test("the README's schema line is the one init writes", () => {
   assert.ok(readme.includes(`# yaml-language-server: $schema=${SCHEMA_URL}\n`));
 });
 
+Deno.test("the schema is published with the package, where init's schema line points", () => {
+  const deno = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`));
+  assert.ok(deno.publish.include.includes(SCHEMA_PATH));
+  assert.ok(SCHEMA_URL.endsWith(`/${deno.name}/${deno.version}/${SCHEMA_PATH}`));
+});
+
 Deno.test("the examples point editors at the schema", () => {
   const text = Deno.readTextFileSync(`${REPO_ROOT}/examples/ml-pipeline/config.yaml`);
   assert.match(
