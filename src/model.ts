@@ -40,13 +40,21 @@ export type StepProgram =
 
 /** Options for running a step as a Slurm batch job. */
 export interface SlurmOptions {
+  /** sbatch `--partition`. */
   partition?: string;
+  /** sbatch `--time`, e.g. `02:00:00`. */
   time?: string;
+  /** sbatch `--gres`, e.g. `gpu:1`. */
   gres?: string;
+  /** sbatch `--cpus-per-task`. */
   cpus_per_task?: number;
+  /** sbatch `--mem`, e.g. `16G`. */
   mem?: string;
+  /** sbatch `--account`. */
   account?: string;
+  /** sbatch `--qos`. */
   qos?: string;
+  /** sbatch `--constraint`. */
   constraint?: string;
   /** Raw sbatch arguments appended as given. */
   extra?: string[];

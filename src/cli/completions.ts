@@ -12,7 +12,6 @@
  * @module
  */
 
-import type { Command, Option } from "commander";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 
@@ -58,13 +57,45 @@ export interface CompletionSpec {
   commands: CommandSpec[];
 }
 
+/** What completion reads off a commander `Option`. */
+export interface OptionLike {
+  /** As written: `-c, --config-file <file>`. */
+  readonly flags: string;
+  /** `-c`, when there is a short form. */
+  readonly short?: string;
+  /** `--config-file`. */
+  readonly long?: string;
+  /** The help text. */
+  readonly description: string;
+  /** True when it takes a value (`<x>`). */
+  readonly required: boolean;
+  /** True when its value is optional (`[x]`). */
+  readonly optional: boolean;
+  /** The allowed values, when restricted. */
+  readonly argChoices?: string[];
+}
+
+/** What completion reads off a commander `Command` (a program or a subcommand). */
+export interface CommandLike {
+  /** The command's name. */
+  name(): string;
+  /** Its help text. */
+  description(): string;
+  /** Its options. */
+  readonly options: readonly OptionLike[];
+  /** Its subcommands. */
+  readonly commands: readonly CommandLike[];
+  /** Its positional arguments. */
+  readonly registeredArguments: readonly { readonly argChoices?: string[] }[];
+}
+
 /** Options whose values are paths, by name or by their value placeholder. */
 const PATH_FLAGS = ["--config-file", "--log-file"];
 const PATH_PLACEHOLDER = /<(file|dir|folder|path)>/;
 
 const HELP: FlagSpec = { short: "-h", long: "--help", description: "show help", value: "none" };
 
-function flagSpec(option: Option): FlagSpec {
+function flagSpec(option: OptionLike): FlagSpec {
   const value = !option.required && !option.optional
     ? "none"
     : option.argChoices
@@ -82,7 +113,7 @@ function flagSpec(option: Option): FlagSpec {
 }
 
 /** Reads the commands and flags off a commander program. */
-export function specFromProgram(program: Command): CompletionSpec {
+export function specFromProgram(program: CommandLike): CompletionSpec {
   return {
     program: program.name(),
     flags: [...program.options.map(flagSpec), HELP],
@@ -115,7 +146,11 @@ export function completionScript(shell: Shell, spec: CompletionSpec): string {
 }
 
 /** Prints the completion script for `shell`; returns the exit status. */
-export function completionsCommand(shell: string, program: Command, deps: CliDeps): number {
+export function completionsCommand(
+  shell: string,
+  program: CommandLike,
+  deps: CliDeps,
+): number {
   if (!(SHELLS as readonly string[]).includes(shell)) {
     throw new UsageError(`no completions for shell '${shell}'; choose ${SHELLS.join(", ")}`);
   }

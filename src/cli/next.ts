@@ -13,9 +13,13 @@ import type { CliDeps } from "./deps.ts";
 
 /** The flags of `next`. */
 export interface NextFlags {
+  /** The config file whose `cron` section is read. */
   configFile: string;
+  /** How many fire times to print. */
   count: number;
+  /** Start at this ISO 8601 instant instead of now. */
   from?: string;
+  /** Print one JSON array instead of one time per line. */
   json?: boolean;
 }
 

@@ -22,12 +22,19 @@ import { describeTrigger } from "../cron/trigger.ts";
 
 /** The flags of `run` (and of the bare `crude-link`). */
 export interface RunFlags {
+  /** The pipeline's YAML file. */
   configFile: string;
+  /** Ask nothing, log everything, follow the cron schedule. */
   nonInteractive?: boolean;
+  /** The log file (non-interactive mode). */
   logFile: string;
+  /** Rotate the log before it passes this many bytes. */
   logMaxBytes: number;
+  /** How many rotated logs to keep. */
   logBackups: number;
+  /** On a schedule, go on after a failed run. */
   keepRunning?: boolean;
+  /** On a schedule, also run once at start-up. */
   runNow?: boolean;
 }
 
