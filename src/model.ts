@@ -123,7 +123,9 @@ export type ExitStatus =
   | { kind: "exited"; code: number }
   | { kind: "signaled"; signal: string }
   | { kind: "timed-out"; afterMs: number }
-  | { kind: "failed-to-start"; message: string };
+  | { kind: "failed-to-start"; message: string }
+  /** Slurm ended the job (cancelled, time limit, node failure, preemption…): its state and reason. */
+  | { kind: "slurm"; state: string; reason: string };
 
 /** The outcome of one step in one run. */
 export interface StepResult {
@@ -160,6 +162,8 @@ export type RunEvent =
     index: number;
     attempt: number;
     argv: string[];
+    /** Where it runs when not on this machine, e.g. `Slurm job 1234`. */
+    where?: string;
   }
   | { type: "step-output"; step: string; stream: OutputStream; line: string }
   | {
@@ -176,6 +180,8 @@ export type RunEvent =
     attempt: number;
     exit: ExitStatus;
     durationMs: number;
+    /** Where it ran when not on this machine, e.g. `Slurm job 1234`. */
+    where?: string;
   }
   | {
     type: "message";

@@ -230,12 +230,13 @@ export function formatEventLines(event: RunEvent, atMs: number): string[] {
  *
  * - run-start: `run <id> started (trigger: cron, config: config.yaml, 3 steps)`
  * - step-start: `started: python3 train.py --epochs=3 '--name=my model'`
- *   (`started (attempt 2): …` for a retry)
+ *   (`started (attempt 2): …` for a retry, `started as Slurm job 42: …` on Slurm)
  * - step-output: the line itself, with its stream
  * - step-end: `finished: exit status 0 after 12.35s` or, at level error,
  *   `failed: exit status 1 after 3m 05s`, `failed: killed by signal SIGKILL
  *   after 2.00s`, `failed: timed out after 1h 30m`, `failed: could not
- *   start: …` (with ` (attempt 2)` for a retry)
+ *   start: …`, `failed: Slurm state NODE_FAIL (NodeDown) after 9m 12s` (with
+ *   ` (attempt 2)` for a retry, ` (Slurm job 42, attempt 2)` on Slurm)
  * - message: its text, one record per line of text
  * - run-end: `run <id> failed after 3m 17s: 1 ok, 1 failed, 1 not run`, then
  *   one indented row per step: name, status, attempts, duration, and how a
@@ -253,10 +254,11 @@ export function describeEvent(event: RunEvent): LogRecord[] {
       }];
     case "step-start": {
       const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";
+      const where = event.where ? ` as ${event.where}` : "";
       return [{
         level: "info",
         step: event.step,
-        text: `started${attempt}: ${shellJoin(event.argv)}`,
+        text: `started${attempt}${where}: ${shellJoin(event.argv)}`,
       }];
     }
     case "step-output":
@@ -270,8 +272,11 @@ export function describeEvent(event: RunEvent): LogRecord[] {
       return [];
     case "step-end": {
       const ok = event.exit.kind === "exited" && event.exit.code === 0;
-      const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";
-      const ran = event.exit.kind === "exited" || event.exit.kind === "signaled"
+      const notes = [event.where, event.attempt > 1 ? `attempt ${event.attempt}` : undefined]
+        .filter(Boolean);
+      const attempt = notes.length > 0 ? ` (${notes.join(", ")})` : "";
+      const ran = event.exit.kind === "exited" || event.exit.kind === "signaled" ||
+          event.exit.kind === "slurm"
         ? ` after ${formatDuration(event.durationMs)}`
         : "";
       return [{
@@ -361,7 +366,8 @@ export function formatDuration(ms: number): string {
 
 /**
  * How a process ended, for people: `exit status 1`, `killed by signal
- * SIGTERM`, `timed out after 1h 30m`, `could not start: <reason>`.
+ * SIGTERM`, `timed out after 1h 30m`, `could not start: <reason>`, `Slurm
+ * state CANCELLED`, `Slurm state NODE_FAIL (NodeDown)`.
  */
 export function formatExit(exit: ExitStatus): string {
   switch (exit.kind) {
@@ -373,6 +379,8 @@ export function formatExit(exit: ExitStatus): string {
       return `timed out after ${formatDuration(exit.afterMs)}`;
     case "failed-to-start":
       return `could not start: ${exit.message}`;
+    case "slurm":
+      return `Slurm state ${exit.state}${exit.reason ? ` (${exit.reason})` : ""}`;
   }
 }
 
