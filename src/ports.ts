@@ -50,6 +50,12 @@ export interface RunningProcess {
   readonly status: Promise<ExitStatus>;
   /** Sends a signal to it (to its whole group when it has its own). */
   kill(signal: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+  /**
+   * For executors that hand the step to a scheduler: resolves once it is
+   * submitted, with its name for messages (`Slurm job 1234`), or undefined
+   * when it could not be (the status says why). No output arrives before.
+   */
+  readonly where?: Promise<string | undefined>;
 }
 
 /** Starts processes. Never throws for a program that cannot start: the status says so. */

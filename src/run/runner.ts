@@ -226,15 +226,28 @@ async function runAttempt(
       CRUDE_LINK_ATTEMPT: String(attempt),
     },
   };
-  emit({
-    type: "step-start",
-    step: step.name,
-    index: step.index,
-    attempt,
-    argv: spec.argv,
-  });
+  const announce = (where?: string) =>
+    emit({
+      type: "step-start",
+      step: step.name,
+      index: step.index,
+      attempt,
+      argv: spec.argv,
+      ...(where ? { where } : {}),
+    });
+  // A local step is announced before it starts (it may write to the terminal
+  // at once); one handed to a scheduler once it has its id there.
+  const remote = (spec.executor ?? "local") !== "local";
+  if (!remote) announce();
   const started = clock.nowMs();
   const child = deps.spawner.spawn(spec);
+  let where: string | undefined;
+  if (remote && child.where) {
+    child.where.then((w) => {
+      where = w;
+      announce(w);
+    });
+  } else if (remote) announce();
   const tail: string[] = [];
   const pumps = [
     child.stdout ? pump(child.stdout, "stdout", step.name, tail, emit) : undefined,
@@ -254,7 +267,9 @@ async function runAttempt(
       emit({
         type: "message",
         level: "error",
-        text: `Step '${step.name}' timed out after ${step.timeoutMs! / 1000}s; stopping it`,
+        text: `Step '${step.name}' timed out after ${step.timeoutMs! / 1000}s; stopping ${
+          where ?? "it"
+        }`,
         step: step.name,
       });
       stopChild();
@@ -274,6 +289,7 @@ async function runAttempt(
     attempt,
     exit,
     durationMs,
+    ...(where ? { where } : {}),
   });
   return { exit, durationMs, tail };
 }
