@@ -56,6 +56,14 @@ export function loadPipeline(configFile: string, host: LoadHost): Pipeline {
 export function checkPrograms(steps: Step[], host: LoadHost): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const step of steps) {
+    if (step.executor === "slurm" && !host.which("sbatch")) {
+      problems.push({
+        pos: step.pos,
+        message: `step '${step.name}' runs on Slurm, but 'sbatch' was not found`,
+        hint:
+          "run crude-link where Slurm's commands are (a login node of the cluster), or set 'executor: local'",
+      });
+    }
     if (step.program.kind === "script") {
       const script = step.program.script;
       if (!host.exists(script)) {

@@ -9,6 +9,7 @@ import type { Clock, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
 import type { HostInfo } from "../run/command_line.ts";
 import type { CliDeps, StopSignal } from "../cli/deps.ts";
 import { terminalPrompter } from "./prompter.ts";
+import { createSlurmSpawner, routingSpawner } from "./slurm.ts";
 
 /** Starts real child processes with `Deno.Command`. */
 export const systemSpawner: Spawner = {
@@ -212,7 +213,21 @@ export function systemDeps(): CliDeps {
       timeZone: Temporal.Now.timeZoneId(),
       env,
     },
-    spawner: systemSpawner,
+    // Steps with `executor: slurm` become batch jobs; their files go to
+    // .crude-link/slurm in the folder crude-link runs in (shared with the nodes).
+    spawner: routingSpawner(
+      systemSpawner,
+      createSlurmSpawner({
+        stateDir: `${Deno.cwd()}/.crude-link/slurm`,
+        baseDir: Deno.cwd(),
+        clock: systemClock,
+        onInterrupt(handler) {
+          if (Deno.build.os === "windows") return () => {};
+          Deno.addSignalListener("SIGINT", handler);
+          return () => Deno.removeSignalListener("SIGINT", handler);
+        },
+      }),
+    ),
     clock: systemClock,
     onSignal(signal, handler) {
       const native = nativeSignal(signal, Deno.build.os);

@@ -38,9 +38,10 @@ export function makeLauncher(
       scriptPath = absolute(script, options.baseDir, host.os === "windows");
     }
     const env: Record<string, string> = { ...step.env };
+    // A Slurm job's output is read from files while it runs: unbuffered too.
     if (
-      options.stdio === "pipe" && !("PYTHONUNBUFFERED" in env) &&
-      isPythonStep(step, interpreter)
+      (options.stdio === "pipe" || step.executor === "slurm") &&
+      !("PYTHONUNBUFFERED" in env) && isPythonStep(step, interpreter)
     ) {
       env.PYTHONUNBUFFERED = "1";
     }

@@ -1,0 +1,245 @@
+/**
+ * Steps with `executor: slurm` against a real single-node Slurm cluster:
+ * arguments and environment reach the job, output streams while it runs,
+ * failures, cancellation by SIGTERM, timeouts, and Slurm's own verdicts.
+ */
+
+import assert from "node:assert/strict";
+import {
+  fireEnv,
+  makeProject,
+  NO_FIRE,
+  readCalls,
+  RECORD_PY,
+  runCli,
+  spawnCli,
+} from "../helpers.ts";
+import { jobIds, jobInfo, NO_SLURM, queuedJobs, slurm, SLURM_ENV, waitFor } from "./cluster.ts";
+
+const ignore = NO_SLURM !== undefined;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...fireEnv(), ...SLURM_ENV, ...extra };
+}
+
+async function readLog(dir: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(`${dir}/crude-link.log`);
+  } catch {
+    return "";
+  }
+}
+
+Deno.test({
+  name: "a two-step pipeline runs as Slurm jobs, with fire-typed arguments and the step's env",
+  ignore: ignore || NO_FIRE !== undefined,
+  async fn() {
+    const dir = await makeProject({
+      "record.py": RECORD_PY,
+      "config.yaml": `executor: slurm
+slurm:
+  partition: debug
+configs:
+  - prepare: &prepare
+      script: record.py
+      arguments:
+        input_file: data/dummy.data
+        nr_images: 500
+        filters: True
+        title: "two words"
+  - train: &train
+      script: record.py
+      env:
+        LEARNING_RATE: "0.1"
+      slurm:
+        cpus_per_task: 1
+steps:
+  - <<: *prepare
+  - <<: *train
+`,
+    });
+    const r = await runCli(["--non-interactive"], { cwd: dir, env: env() });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const calls = await readCalls(dir);
+    assert.deepEqual(calls.map((c) => c.step), ["prepare", "train"]);
+    assert.deepEqual(calls[0].kwargs, {
+      input_file: ["str", "'data/dummy.data'"],
+      nr_images: ["int", "500"],
+      filters: ["bool", "True"],
+      title: ["str", "'two words'"],
+    });
+    assert.equal(calls[1].env.CRUDE_LINK_STEP, "train");
+    assert.equal(calls[1].env.CRUDE_LINK_STEP_INDEX, "1");
+    assert.equal(calls[0].env.CRUDE_LINK_RUN_ID, calls[1].env.CRUDE_LINK_RUN_ID);
+
+    const log = await readLog(dir);
+    const ids = jobIds(log);
+    assert.equal(ids.length, 2, log);
+    assert.match(log, new RegExp(`prepare - \\| started as Slurm job ${ids[0]}: .*record\\.py`));
+    assert.match(log, /INFO {2}prepare stdout \| prepare ran/);
+    assert.match(
+      log,
+      new RegExp(`train - \\| finished: exit status 0 after [\\d.]+s \\(Slurm job ${ids[1]}\\)`),
+    );
+    for (const [i, id] of ids.entries()) {
+      const info = await jobInfo(id);
+      assert.equal(info.JobState, "COMPLETED");
+      assert.equal(info.JobName, `crude-link-${["prepare", "train"][i]}`);
+      assert.equal(info.WorkDir, await Deno.realPath(dir));
+    }
+    // The scripts and output files are gone; the log has everything.
+    assert.deepEqual([...Deno.readDirSync(`${dir}/.crude-link/slurm`)], []);
+  },
+});
+
+Deno.test({
+  name: "a job's output reaches the log while the job still runs",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "slow.sh": 'echo "first line"\nsleep 5\necho "second line" >&2\n',
+      "config.yaml": "executor: slurm\nsteps:\n  - script: slow.sh\n",
+    });
+    const child = spawnCli(["--non-interactive"], { cwd: dir, env: env() });
+    const output = child.output();
+    const log = await waitFor("the first line in the log", async () => {
+      const log = await readLog(dir);
+      return /slow\.sh stdout \| first line/.test(log) ? log : undefined;
+    });
+    assert.doesNotMatch(log, /second line/);
+    const [id] = jobIds(log);
+    assert.equal((await jobInfo(id)).JobState, "RUNNING");
+    const out = await output;
+    assert.equal(out.code, 0);
+    assert.match(await readLog(dir), /slow\.sh stderr \| second line/);
+  },
+});
+
+Deno.test({
+  name: "a failing job stops the pipeline with status 1 (interactive mode without a terminal)",
+  ignore: ignore || NO_FIRE !== undefined,
+  async fn() {
+    const dir = await makeProject({
+      "record.py": RECORD_PY,
+      "config.yaml": `executor: slurm
+steps:
+  - name: prepare
+    script: record.py
+  - name: train
+    script: record.py
+`,
+    });
+    const r = await runCli([], { cwd: dir, env: env({ EXIT_PREPARE: "3" }) });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.deepEqual((await readCalls(dir)).map((c) => c.step), ["prepare"]);
+    // The job's output is shown on the console, prefixed, although the step
+    // does not share the terminal.
+    assert.match(r.stdout, /prepare \| prepare ran/);
+    const [id] = jobIds(r.stdout);
+    assert.match(
+      r.stdout,
+      new RegExp(`prepare: failed: exit status 3 after [\\d.]+s \\(Slurm job ${id}\\)`),
+    );
+    assert.match(r.stdout, /train +not run/);
+    const info = await jobInfo(id);
+    assert.equal(info.JobState, "FAILED");
+    assert.equal(info.ExitCode, "3:0");
+  },
+});
+
+Deno.test({
+  name: "SIGTERM to crude-link cancels the job and waits until Slurm says it ended",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "long.sh": 'trap \'echo "cleaning up"; sleep 1; echo "cleaned up"; exit 4\' TERM\n' +
+        'echo "working"\nsleep 60 &\nwait\n',
+      "config.yaml": "executor: slurm\nsteps:\n  - script: long.sh\n",
+    });
+    const child = spawnCli(["--non-interactive"], { cwd: dir, env: env() });
+    const output = child.output();
+    const id = await waitFor("the job to run", async () => {
+      const log = await readLog(dir);
+      return /stdout \| working/.test(log) ? jobIds(log)[0] : undefined;
+    });
+    child.kill("SIGTERM");
+    const out = await output;
+    assert.equal(out.code, 143);
+    // The job was cancelled, had time for its cleanup, and is over.
+    const info = await jobInfo(id);
+    assert.equal(info.JobState, "CANCELLED");
+    assert.ok(!(await queuedJobs()).includes(id), `job ${id} is still in squeue`);
+    const log = await readLog(dir);
+    assert.match(log, /Received SIGTERM; stopping/);
+    assert.match(log, /stdout \| cleaned up/);
+    assert.match(
+      log,
+      new RegExp(
+        `failed: Slurm state CANCELLED \\(ExitCode=4:0\\) after [\\d.]+s \\(Slurm job ${id}\\)`,
+      ),
+    );
+  },
+});
+
+Deno.test({
+  name: "a step's timeout is enforced by crude-link and is the job's time limit",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "long.sh": 'echo "working"\nsleep 60\n',
+      "config.yaml": "executor: slurm\nsteps:\n  - script: long.sh\n    timeout: 3s\n",
+    });
+    const started = Date.now();
+    const r = await runCli(["--non-interactive"], { cwd: dir, env: env() });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.ok(Date.now() - started < 20_000);
+    const log = await readLog(dir);
+    const [id] = jobIds(log);
+    assert.match(log, new RegExp(`timed out after 3s; stopping Slurm job ${id}`));
+    assert.match(log, new RegExp(`failed: timed out after 3.00s \\(Slurm job ${id}\\)`));
+    const info = await jobInfo(id);
+    assert.equal(info.JobState, "CANCELLED");
+    // 3 s rounds up to a minute, plus a minute so that crude-link's timeout comes first.
+    assert.equal(info.TimeLimit, "00:02:00");
+    assert.ok(!(await queuedJobs()).includes(id));
+  },
+});
+
+Deno.test({
+  name: "a job that Slurm cancels, or refuses, fails the step with Slurm's word for it",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "long.sh": 'echo "working"\nsleep 60\n',
+      "config.yaml": `executor: slurm
+steps:
+  - script: long.sh
+    slurm: {partition: nosuch}
+  - script: long.sh
+`,
+    });
+    // sbatch refuses the partition: the step could not start.
+    const r = await runCli(["--non-interactive"], { cwd: dir, env: env() });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stdout,
+      /long\.sh: failed: could not start: sbatch did not take the job: .*invalid partition specified: nosuch/,
+    );
+
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      "executor: slurm\nsteps:\n  - script: long.sh\n",
+    );
+    const child = spawnCli(["--non-interactive"], { cwd: dir, env: env() });
+    const output = child.output();
+    const id = await waitFor("the job to run", async () => {
+      const log = await readLog(dir);
+      return /stdout \| working/.test(log) ? jobIds(log)[0] : undefined;
+    });
+    await slurm("scancel", id);
+    const out = await output;
+    assert.equal(out.code, 1);
+    const log = await readLog(dir);
+    assert.match(log, new RegExp(`failed: Slurm state CANCELLED.* \\(Slurm job ${id}\\)`));
+  },
+});
