@@ -10,6 +10,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import denoJson from "../../deno.json" with { type: "json" };
 import { ConfigError, didYouMean, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
+import { exportCommand, type ExportFlags } from "./export.ts";
 import { runCommand, type RunFlags } from "./run.ts";
 import { validateCommand } from "./validate.ts";
 import { nextCommand, type NextFlags } from "./next.ts";
@@ -110,6 +111,16 @@ Examples:
         }, deps);
       },
     );
+
+  program.command("export")
+    .description("write the pipeline as sbatch scripts chained with afterok, and a submit.sh")
+    .addArgument(new Argument("<target>", "what to export to").choices(["slurm"]))
+    .addOption(configFileOption(false))
+    .option("-o, --out <dir>", "the folder to write to", "slurm")
+    .option("--force", "overwrite files that exist already")
+    .action((target: string, flags: Omit<ExportFlags, "configFile"> & { configFile?: string }) => {
+      exitCode = exportCommand(target, { ...flags, configFile: withTop(flags).configFile! }, deps);
+    });
 
   program.command("init")
     .description("write a starter config.yaml and example steps (tasks/*.py) into DIR")
