@@ -3,7 +3,10 @@
  * throwaway project folders, find a Python that has `fire`.
  */
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+// A file URL's path, decoded, without the slash before a Windows drive ("/C:/…").
+const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname)
+  .replace(/^\/([A-Za-z]:)/, "$1")
+  .replace(/\/$/, "");
 
 /** The repository's root folder. */
 export const REPO_ROOT: string = ROOT;

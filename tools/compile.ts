@@ -109,7 +109,8 @@ async function main(args: string[]): Promise<number> {
     console.error(`compile: ${(e as Error).message}`);
     return 2;
   }
-  const root = new URL("..", import.meta.url).pathname.replace(/^\/([A-Za-z]:)/, "$1");
+  const root = decodeURIComponent(new URL("..", import.meta.url).pathname)
+    .replace(/^\/([A-Za-z]:)/, "$1");
   const outDir = parsed.outDir.startsWith("/") || /^[A-Za-z]:[\\/]/.test(parsed.outDir)
     ? parsed.outDir
     : `${root}${parsed.outDir}`;
