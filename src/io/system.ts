@@ -24,7 +24,7 @@ export const systemSpawner: Spawner = {
         stdin: spec.stdio === "pipe" ? "null" : "inherit",
         stdout: spec.stdio === "pipe" ? "piped" : "inherit",
         stderr: spec.stdio === "pipe" ? "piped" : "inherit",
-        detached: spec.ownProcessGroup,
+        detached: ownGroup(spec.ownProcessGroup, Deno.build.os),
       }).spawn();
     } catch (e) {
       return notStarted(program, e, spec.cwd);
@@ -165,6 +165,16 @@ export function systemHost(env = Deno.env.toObject()): HostInfo {
     },
     exists: existsSync,
   };
+}
+
+/**
+ * Whether a step gets its own process group. Only on POSIX: there the whole
+ * group is signalled at once. On Windows `detached` would also detach the
+ * step from the console (DETACHED_PROCESS), which breaks progress bars,
+ * `input()` and pdb, and nothing there signals a group.
+ */
+export function ownGroup(wanted: boolean | undefined, os: string): boolean {
+  return !!wanted && os !== "windows";
 }
 
 /**

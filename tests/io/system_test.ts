@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { nativeSignal, programFileNames, which } from "../../src/io/system.ts";
+import { nativeSignal, ownGroup, programFileNames, which } from "../../src/io/system.ts";
 
 Deno.test("programFileNames() tries the name alone on POSIX", () => {
   assert.deepEqual(programFileNames("python3", "linux", ".EXE"), ["python3"]);
@@ -27,6 +27,14 @@ Deno.test("nativeSignal() listens to Ctrl-Break for SIGTERM on Windows, which ha
   assert.equal(nativeSignal("SIGINT", "windows"), "SIGINT");
   assert.equal(nativeSignal("SIGTERM", "linux"), "SIGTERM");
   assert.equal(nativeSignal("SIGINT", "darwin"), "SIGINT");
+});
+
+Deno.test("ownGroup() gives steps their own process group on POSIX only", () => {
+  assert.equal(ownGroup(true, "linux"), true);
+  assert.equal(ownGroup(true, "darwin"), true);
+  assert.equal(ownGroup(true, "windows"), false, "detached would cut the step off the console");
+  assert.equal(ownGroup(false, "linux"), false);
+  assert.equal(ownGroup(undefined, "linux"), false);
 });
 
 Deno.test("which() finds a program on PATH and honours a path with a separator", {
