@@ -158,7 +158,7 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
   Deno.mkdirSync(outDir, { recursive: true });
   files.forEach((f, i) => {
     Deno.writeTextFileSync(paths[i], f.text, { mode: 0o755 });
-    Deno.chmodSync(paths[i], 0o755);
+    if (Deno.build.os !== "windows") Deno.chmodSync(paths[i], 0o755);
     deps.stdout(`wrote ${relative(paths[i], deps.cwd)}\n`);
   });
   const submit = relative(`${outDir}/submit.sh`, deps.cwd);
