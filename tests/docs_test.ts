@@ -21,7 +21,9 @@ Deno.test("every flag and command in --help is documented in the README", async 
   for (const flag of new Set(flags)) {
     assert.ok(new RegExp(`${flag}\\b`).test(readme), `README documents ${flag}`);
   }
-  const commands = [...help.split("Commands:")[1].split("\n\n")[0].matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]);
+  const commands = [...help.split("Commands:")[1].split("\n\n")[0].matchAll(/^ {2}([a-z]+)/gm)].map(
+    (m) => m[1],
+  );
   for (const command of commands.filter((c) => c !== "help")) {
     assert.ok(readme.includes(`crude-link ${command}`), `README documents '${command}'`);
   }

@@ -38,6 +38,13 @@ export interface CliDeps {
   onSignal(signal: StopSignal, handler: () => void): () => void;
   /** Asks what to do after a failure (interactive mode, at a terminal). */
   prompter: Prompter;
+  /** This process and its machine, for the history and the schedule lock. */
+  process: {
+    pid: number;
+    hostname: string;
+    /** True when a process with this id exists on this machine. */
+    isAlive(pid: number): boolean;
+  };
   /** The machine's time zone (IANA name). */
   timeZone: string;
 }

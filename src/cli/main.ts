@@ -16,6 +16,7 @@ import { validateCommand } from "./validate.ts";
 import { nextCommand, type NextFlags } from "./next.ts";
 import { initCommand, type InitFlags } from "./init.ts";
 import { completionsCommand, SHELLS } from "./completions.ts";
+import { historyCommand, type HistoryFlags } from "./history.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -91,6 +92,20 @@ Examples:
     .addOption(configFileOption(false))
     .action((flags: { configFile?: string }) => {
       exitCode = validateCommand(withTop(flags).configFile!, deps);
+    });
+
+  program.command("history")
+    .description("show the recent runs and their steps")
+    .addOption(configFileOption(false))
+    .addOption(stateDirOption())
+    .addOption(new Option("-n, --limit <n>", "how many runs").argParser(positiveNumber).default(10))
+    .option("--json", "print the runs, steps and attempts as JSON")
+    .action((flags: Omit<HistoryFlags, "configFile"> & { configFile?: string }) => {
+      const top = withTop(flags);
+      exitCode = historyCommand(
+        { ...flags, configFile: top.configFile!, stateDir: flags.stateDir },
+        deps,
+      );
     });
 
   program.command("next")
@@ -203,7 +218,17 @@ function addRunOptions(cmd: Command, top: boolean): Command {
         .argParser(wholeNumber).default(top ? 3 : undefined, "3"),
     )
     .option("--keep-running", "on a schedule, keep going after a failed run")
-    .option("--run-now", "on a schedule, also run once at start-up");
+    .option("--run-now", "on a schedule, also run once at start-up")
+    .addOption(stateDirOption())
+    .option("--resume", "continue the last failed or interrupted run from its failed step")
+    .option("--force", "with --resume: resume even though the config changed");
+}
+
+function stateDirOption(): Option {
+  return new Option(
+    "--state-dir <dir>",
+    "where the run history and locks live (default: .crude-link/ next to the config)",
+  );
 }
 
 function defined<T extends object>(flags: T): Partial<T> {

@@ -24,10 +24,27 @@ export interface LoadHost extends HostInfo {
   listDir(path: string): string[];
   /** True when the file may be executed directly. */
   isExecutable(path: string): boolean;
+  /** The absolute, symlink-free path of an existing file. */
+  realPath(path: string): string;
+  /** Creates a folder and its parents (no error when it exists). */
+  mkdirp(path: string): void;
 }
 
 /** Reads, validates and checks a config file. */
 export function loadPipeline(configFile: string, host: LoadHost): Pipeline {
+  return loadConfig(configFile, host).pipeline;
+}
+
+/** A loaded config: the pipeline, and the text it came from. */
+export interface LoadedConfig {
+  /** The validated pipeline. */
+  pipeline: Pipeline;
+  /** The file's text, as read. */
+  text: string;
+}
+
+/** Reads, validates and checks a config file, keeping its text. */
+export function loadConfig(configFile: string, host: LoadHost): LoadedConfig {
   let text: string;
   try {
     text = host.readTextFile(configFile);
@@ -49,7 +66,7 @@ export function loadPipeline(configFile: string, host: LoadHost): Pipeline {
   if (!result.pipeline) throw new ConfigError(result.errors);
   const problems = checkPrograms(result.pipeline.steps, host);
   if (problems.length > 0) throw new ConfigError(problems);
-  return result.pipeline;
+  return { pipeline: result.pipeline, text };
 }
 
 /** Checks that every step can start: its script exists and it has an interpreter. */

@@ -68,15 +68,23 @@ export function parseYaml(text: string, file: string): ParsedYaml {
 
 const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const PYYAML_FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
 
 /** The YAML 1.1 tags as PyYAML with OmegaConf's loader resolves them. */
 function omegaConfTags(tags: Tags): Tags {
   return tags
     .filter((t) => typeof t === "string" || t.tag !== "tag:yaml.org,2002:timestamp")
     .map((t) => {
-      if (typeof t === "string" || t.tag !== "tag:yaml.org,2002:bool") return t;
-      const isTrue = "identify" in t && t.identify?.(true);
-      return { ...t, test: isTrue ? PYYAML_TRUE : PYYAML_FALSE } as typeof t;
+      if (typeof t === "string") return t;
+      if (t.tag === "tag:yaml.org,2002:bool") {
+        const isTrue = "identify" in t && t.identify?.(true);
+        return { ...t, test: isTrue ? PYYAML_TRUE : PYYAML_FALSE } as typeof t;
+      }
+      // A float needs a digit: PyYAML reads a bare `.` (as in `cwd: .`) as a string.
+      if (t.tag === "tag:yaml.org,2002:float" && "test" in t && t.test?.test(".")) {
+        return { ...t, test: PYYAML_FLOAT } as typeof t;
+      }
+      return t;
     });
 }
 
@@ -213,9 +221,13 @@ export function mapEntries(
       });
       continue;
     }
-    const value = pair.value === null || pair.value === undefined
+    const resolved = pair.value === null || pair.value === undefined
       ? null
       : resolveAlias(parsed, pair.value as Node, problems) ?? null;
+    // `key:` with nothing after it is an empty value, as if the key were absent.
+    const value = isScalar(resolved) && resolved.value === null && resolved.source === ""
+      ? null
+      : resolved;
     own.push({ key, keyNode, value });
   }
   seen.delete(map);

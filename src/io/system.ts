@@ -222,7 +222,10 @@ export function systemDeps(): CliDeps {
       isExecutable,
       timeZone: Temporal.Now.timeZoneId(),
       env,
+      realPath: (path) => Deno.realPathSync(path),
+      mkdirp: (path) => Deno.mkdirSync(path, { recursive: true }),
     },
+    process: { pid: Deno.pid, hostname: Deno.hostname(), isAlive: processAlive },
     // Steps with `executor: slurm` become batch jobs; their files go to
     // .crude-link/slurm in the folder crude-link runs in (shared with the nodes).
     spawner: routingSpawner(
@@ -247,4 +250,28 @@ export function systemDeps(): CliDeps {
     prompter: terminalPrompter,
     timeZone: Temporal.Now.timeZoneId(),
   };
+}
+
+/** True when a process with this id exists (signal 0 probes without sending anything). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (Deno.build.os === "windows") {
+    // Windows has no signal 0: ask the task list.
+    try {
+      const out = new Deno.Command("tasklist", {
+        args: ["/FI", `PID eq ${pid}`, "/NH", "/FO", "CSV"],
+      })
+        .outputSync();
+      return new TextDecoder().decode(out.stdout).includes(`"${pid}"`);
+    } catch {
+      return true; // Cannot tell: never take over a lock that may be held.
+    }
+  }
+  try {
+    Deno.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // Someone else's process: it exists, we just may not signal it.
+    return e instanceof Deno.errors.PermissionDenied;
+  }
 }

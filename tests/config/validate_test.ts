@@ -385,3 +385,24 @@ Deno.test("script and command together are an error", () => {
 Deno.test("an empty 'steps' list is an error", () => {
   assert.match(problems("steps: []\n")[0].message, /'steps' is empty/);
 });
+
+Deno.test("empty sections are allowed, and a bare '.' is a string as in PyYAML", () => {
+  const p = load(`cron:
+configs:
+steps:
+  - command: [echo]
+    cwd: .
+    env:
+    arguments:
+      here: .
+      half: .5
+      nothing: null
+`);
+  assert.equal(p.cron, undefined);
+  assert.equal(p.steps[0].cwd, ".");
+  assert.deepEqual(p.steps[0].env, {});
+  assert.deepEqual(p.steps[0].arguments, {
+    kind: "named",
+    entries: [["here", "."], ["half", 0.5], ["nothing", null]],
+  });
+});

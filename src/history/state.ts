@@ -1,0 +1,28 @@
+/**
+ * The state folder (history database, schedule locks): `.crude-link/` next
+ * to the config file unless `--state-dir` says otherwise.
+ *
+ * @module
+ */
+
+/** The default state folder's name. */
+export const STATE_DIR_NAME = ".crude-link";
+
+/** The state folder for a config file. */
+export function stateDirFor(configFile: string, flag: string | undefined): string {
+  if (flag) return flag;
+  const slash = Math.max(configFile.lastIndexOf("/"), configFile.lastIndexOf("\\"));
+  return slash >= 0 ? `${configFile.slice(0, slash + 1)}${STATE_DIR_NAME}` : STATE_DIR_NAME;
+}
+
+/** SHA-256 of a text, as hex. */
+export async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The schedule lock file of a config, in the state folder. */
+export function lockPathFor(stateDir: string, configPath: string, hash: string): string {
+  const base = configPath.split(/[\\/]/).pop()!.replace(/[^\w.-]/g, "_");
+  return `${stateDir}/scheduler-${base}-${hash.slice(0, 8)}.lock`;
+}
