@@ -1,16 +1,37 @@
 /**
- * A real single-node Slurm cluster for the tests, started once per test
- * process with tools/slurm/start-local-slurm.sh (which installs Slurm from
- * the Debian archive on first use) and stopped when the process ends. Tests
- * that need it are ignored, with the reason printed once, where it cannot
- * start (not root, no apt, no network).
+ * A real single-node Slurm cluster for the tests, started by the test file
+ * that imports this (each test file is a module of its own) with
+ * tools/slurm/start-local-slurm.sh, which installs Slurm from the Debian
+ * archive on first use, and stopped when that file's tests are done. Tests
+ * that need it are ignored, with the reason printed, where it cannot start
+ * (not root, no apt, no network).
+ *
+ * Each test process gets its own folder and free ports, so test runs side by
+ * side (or a developer's own cluster on the default ports) do not meet.
  */
 
 import { REPO_ROOT } from "../helpers.ts";
 
-/** The cluster's folder: config, logs, state. Ports differ from the defaults so a developer's own cluster can run too. */
-const DIR = "/tmp/crude-link-test-slurm";
-const PORTS = { SLURMCTLD_PORT: "6917", SLURMD_PORT: "6918" };
+/** The cluster's folder: config, logs, state; removed at the end. */
+const DIR = `/tmp/crude-link-test-slurm-${Deno.pid}`;
+const PORTS = freePorts();
+
+/** Two free TCP ports next to each other, for slurmctld and slurmd. */
+function freePorts(): { SLURMCTLD_PORT: string; SLURMD_PORT: string } {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20000 + 2 * Math.floor(Math.random() * 5000);
+    const listeners: Deno.Listener[] = [];
+    try {
+      listeners.push(Deno.listen({ port }), Deno.listen({ port: port + 1 }));
+      return { SLURMCTLD_PORT: String(port), SLURMD_PORT: String(port + 1) };
+    } catch {
+      // Taken; try others.
+    } finally {
+      for (const l of listeners) l.close();
+    }
+  }
+  return { SLURMCTLD_PORT: "6917", SLURMD_PORT: "6918" };
+}
 
 /** The environment that points Slurm's commands at the test cluster. */
 export let SLURM_ENV: Record<string, string> = {};
@@ -38,7 +59,7 @@ async function start(): Promise<string | undefined> {
   const conf = /export SLURM_CONF=(\S+)/.exec(text)?.[1];
   if (!out.success || !conf) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
-    return `the local Slurm cluster did not start: ${err}`;
+    return `the local Slurm cluster did not start (logs in ${DIR}/log): ${err}`;
   }
   SLURM_ENV = { SLURM_CONF: conf.replace(/^'(.*)'$/, "$1") };
   globalThis.addEventListener("unload", stop);
@@ -56,6 +77,11 @@ function stop() {
     stdout: "null",
     stderr: "null",
   }).outputSync();
+  try {
+    Deno.removeSync(DIR, { recursive: true });
+  } catch {
+    // Already gone.
+  }
 }
 
 if (NO_SLURM) console.error(`[slurm tests] skipped: ${NO_SLURM}`);
