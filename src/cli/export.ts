@@ -18,6 +18,7 @@ import type { CliDeps } from "./deps.ts";
 
 /** The flags of `export`. */
 export interface ExportFlags {
+  /** The pipeline's YAML file. */
   configFile: string;
   /** The folder to write to. */
   out: string;
