@@ -56,8 +56,14 @@ kill -TERM -- -"$(cat "$FAKE_DIR/pid")" 2>/dev/null
 exit 0
 `;
 
+const made: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of made) Deno.removeSync(dir, { recursive: true });
+});
+
 async function fakeSlurm() {
   const dir = await Deno.makeTempDir({ prefix: "crude-link-fake-slurm-" });
+  made.push(dir);
   const programs = {
     sbatch: `${dir}/sbatch`,
     scontrol: `${dir}/scontrol`,
@@ -178,7 +184,7 @@ Deno.test({
       message: "working directory 'nowhere' does not exist",
     });
     const noSbatch = createSlurmSpawner({
-      stateDir: await Deno.makeTempDir(),
+      stateDir: `${(await fakeSlurm()).dir}/state`,
       baseDir: "/",
       clock: systemClock,
       programs: { sbatch: "/nonexistent/sbatch" },
