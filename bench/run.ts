@@ -52,6 +52,7 @@
  * @module
  */
 
+import { V8_FLAGS } from "../tools/compile.ts";
 import { join, resolve } from "node:path";
 import {
   type Cmd,
@@ -441,7 +442,8 @@ async function main(): Promise<number> {
     const fx = writeFixtures({
       dir: scratch,
       python,
-      crudeLink: [DENO, "run", "-A", join(REPO, "main.ts")],
+      // As installed (README): with the V8 flag the binaries carry.
+      crudeLink: [DENO, "run", "-A", `--v8-flags=${V8_FLAGS}`, join(REPO, "main.ts")],
     });
     const timer = hyperfine ? hyperfineTimer(hyperfine, scratch) : gnuTimeTimer(time, scratch);
     // The module graph (npm packages included) is cached before anything is timed.
@@ -508,7 +510,10 @@ function floors(fx: Fixtures): { what: string; cmd: Cmd; cwd: string }[] {
     },
     {
       what: "`deno run -A main.ts --version` (start-up + loading crude-link)",
-      cmd: { label: "version", argv: [DENO, "run", "-A", join(REPO, "main.ts"), "--version"] },
+      cmd: {
+        label: "version",
+        argv: [DENO, "run", "-A", `--v8-flags=${V8_FLAGS}`, join(REPO, "main.ts"), "--version"],
+      },
       cwd: noopDir,
     },
     {

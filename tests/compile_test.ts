@@ -54,6 +54,7 @@ Deno.test("compile gives the binary every permission and includes nothing extra"
   assert.deepEqual(args.slice(0, 2), ["compile", "--allow-all"]);
   assert.ok(!args.includes("--include"));
   assert.ok(args.includes("--exclude-unused-npm"));
+  assert.ok(args.includes("--v8-flags=--max-semi-space-size=2"), "memory stays flat");
   assert.deepEqual(args.slice(-5), [
     "--target",
     "x86_64-unknown-linux-gnu",

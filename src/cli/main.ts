@@ -10,13 +10,13 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import denoJson from "../../deno.json" with { type: "json" };
 import { ConfigError, didYouMean, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
-import { exportCommand, type ExportFlags } from "./export.ts";
+import type { ExportFlags } from "./export.ts";
 import { runCommand, type RunFlags } from "./run.ts";
-import { validateCommand } from "./validate.ts";
-import { nextCommand, type NextFlags } from "./next.ts";
-import { initCommand, type InitFlags } from "./init.ts";
+
+import type { NextFlags } from "./next.ts";
+import type { InitFlags } from "./init.ts";
 import { completionsCommand, SHELLS } from "./completions.ts";
-import { historyCommand, type HistoryFlags } from "./history.ts";
+import type { HistoryFlags } from "./history.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -90,8 +90,8 @@ Examples:
   program.command("validate")
     .description("check the config file and the steps' scripts; run nothing")
     .addOption(configFileOption(false))
-    .action((flags: { configFile?: string }) => {
-      exitCode = validateCommand(withTop(flags).configFile!, deps);
+    .action(async (flags: { configFile?: string }) => {
+      exitCode = (await import("./validate.ts")).validateCommand(withTop(flags).configFile!, deps);
     });
 
   program.command("history")
@@ -100,9 +100,9 @@ Examples:
     .addOption(stateDirOption())
     .addOption(new Option("-n, --limit <n>", "how many runs").argParser(positiveNumber).default(10))
     .option("--json", "print the runs, steps and attempts as JSON")
-    .action((flags: Omit<HistoryFlags, "configFile"> & { configFile?: string }) => {
+    .action(async (flags: Omit<HistoryFlags, "configFile"> & { configFile?: string }) => {
       const top = withTop(flags);
-      exitCode = historyCommand(
+      exitCode = (await import("./history.ts")).historyCommand(
         { ...flags, configFile: top.configFile!, stateDir: flags.stateDir },
         deps,
       );
@@ -119,8 +119,8 @@ Examples:
     .option("--from <iso>", "start from this instant instead of now (ISO 8601)")
     .option("--json", "print a JSON array of strings")
     .action(
-      (flags: Omit<NextFlags, "configFile"> & { configFile?: string }) => {
-        exitCode = nextCommand({
+      async (flags: Omit<NextFlags, "configFile"> & { configFile?: string }) => {
+        exitCode = (await import("./next.ts")).nextCommand({
           ...flags,
           configFile: withTop(flags).configFile!,
         }, deps);
@@ -133,16 +133,21 @@ Examples:
     .addOption(configFileOption(false))
     .option("-o, --out <dir>", "the folder to write to", "slurm")
     .option("--force", "overwrite files that exist already")
-    .action((target: string, flags: Omit<ExportFlags, "configFile"> & { configFile?: string }) => {
-      exitCode = exportCommand(target, { ...flags, configFile: withTop(flags).configFile! }, deps);
-    });
+    .action(
+      async (target: string, flags: Omit<ExportFlags, "configFile"> & { configFile?: string }) => {
+        exitCode = (await import("./export.ts")).exportCommand(target, {
+          ...flags,
+          configFile: withTop(flags).configFile!,
+        }, deps);
+      },
+    );
 
   program.command("init")
     .description("write a starter config.yaml and example steps (tasks/*.py) into DIR")
     .argument("[dir]", "the project folder, created when missing (default: this folder)")
     .option("--force", "overwrite files that exist already")
-    .action((dir: string | undefined, flags: InitFlags) => {
-      exitCode = initCommand(dir, flags, deps);
+    .action(async (dir: string | undefined, flags: InitFlags) => {
+      exitCode = (await import("./init.ts")).initCommand(dir, flags, deps);
     });
 
   program.command("completions")

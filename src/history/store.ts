@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { ExitStatus, StepResult } from "../model.ts";
 
 /** The database file inside the state folder. */
@@ -100,9 +100,20 @@ type Row = Record<string, unknown>;
 /** The history database of one state folder. */
 export class HistoryStore {
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
+  }
+
+  /** A prepared statement, compiled once per store (a step's writes are on the hot path). */
+  #sql(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
   }
 
   /** Opens (creating it when needed) the database at `path`. */
@@ -138,17 +149,17 @@ export class HistoryStore {
    * Returns the ids of the runs it changed.
    */
   recoverInterrupted(hostname: string, isAlive: (pid: number) => boolean): string[] {
-    const stale = (this.#db.prepare(
+    const stale = (this.#sql(
       "SELECT id, pid FROM runs WHERE status = 'running' AND hostname = ?",
     ).all(hostname) as Row[]).filter((r) => !isAlive(r.pid as number)).map((r) => r.id as string);
     if (stale.length === 0) return [];
     transaction(this.#db, () => {
-      const endRun = this.#db.prepare(
+      const endRun = this.#sql(
         `UPDATE runs SET status = 'interrupted',
            ended_at = COALESCE((SELECT MAX(started_at + COALESCE(duration_ms, 0)) FROM attempts WHERE run_id = runs.id), started_at)
          WHERE id = ? AND status = 'running'`,
       );
-      const endAttempts = this.#db.prepare(
+      const endAttempts = this.#sql(
         "UPDATE attempts SET outcome = 'interrupted' WHERE run_id = ? AND outcome = 'running'",
       );
       for (const id of stale) {
@@ -161,7 +172,7 @@ export class HistoryStore {
 
   /** Records the start of a run (or, for a resumed run, its new start). */
   startRun(run: Omit<RunRecord, "endedAt" | "status">): void {
-    this.#db.prepare(
+    this.#sql(
       `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names)
        VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET trigger = excluded.trigger, ended_at = NULL, status = 'running',
@@ -187,7 +198,7 @@ export class HistoryStore {
       "runId" | "stepIndex" | "stepName" | "attempt" | "commandLine" | "startedAt"
     >,
   ): number {
-    const r = this.#db.prepare(
+    const r = this.#sql(
       `INSERT INTO attempts (run_id, step_index, step_name, attempt, command_line, started_at, outcome)
        VALUES (?, ?, ?, ?, ?, ?, 'running')`,
     ).run(a.runId, a.stepIndex, a.stepName, a.attempt, a.commandLine, a.startedAt);
@@ -196,7 +207,7 @@ export class HistoryStore {
 
   /** Records how an attempt ended. */
   endAttempt(id: number, exit: ExitStatus, durationMs: number): void {
-    this.#db.prepare(
+    this.#sql(
       "UPDATE attempts SET duration_ms = ?, outcome = ?, exit_code = ?, signal = ?, message = ? WHERE id = ?",
     ).run(
       Math.round(durationMs),
@@ -220,19 +231,19 @@ export class HistoryStore {
     results: StepResult[],
   ): void {
     transaction(this.#db, () => {
-      this.#db.prepare("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?").run(
+      this.#sql("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?").run(
         status,
         endedAt,
         id,
       );
-      const put = this.#db.prepare(
+      const put = this.#sql(
         `INSERT INTO run_steps (run_id, step_index, step_name, status) VALUES (?, ?, ?, ?)
          ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = excluded.step_name, status = excluded.status`,
       );
       results.forEach((r, i) => {
         // A resumed run keeps the statuses of the steps it did not run again.
         if (r.status === "ok" && r.attempts === 0) {
-          this.#db.prepare(
+          this.#sql(
             "INSERT OR IGNORE INTO run_steps (run_id, step_index, step_name, status) VALUES (?, ?, ?, 'ok')",
           ).run(id, i, r.name);
           return;
@@ -245,10 +256,10 @@ export class HistoryStore {
   /** The most recent runs, newest first (of one config, when given). */
   recentRuns(limit: number, configPath?: string): RunRecord[] {
     const rows = configPath === undefined
-      ? this.#db.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(
+      ? this.#sql("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(
         limit,
       )
-      : this.#db.prepare(
+      : this.#sql(
         "SELECT * FROM runs WHERE config_path = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
       ).all(configPath, limit);
     return (rows as Row[]).map(runRecord);
@@ -256,13 +267,13 @@ export class HistoryStore {
 
   /** One run by id. */
   run(id: string): RunRecord | undefined {
-    const row = this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
+    const row = this.#sql("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
     return row ? runRecord(row) : undefined;
   }
 
   /** The attempts of a run, in the order they started. */
   attempts(runId: string): AttemptRecord[] {
-    return (this.#db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY id").all(
+    return (this.#sql("SELECT * FROM attempts WHERE run_id = ? ORDER BY id").all(
       runId,
     ) as Row[]).map((r) => ({
       runId: r.run_id as string,
@@ -281,7 +292,7 @@ export class HistoryStore {
 
   /** The final step statuses of a run (empty until it ended). */
   runSteps(runId: string): RunStepRecord[] {
-    return (this.#db.prepare("SELECT * FROM run_steps WHERE run_id = ? ORDER BY step_index").all(
+    return (this.#sql("SELECT * FROM run_steps WHERE run_id = ? ORDER BY step_index").all(
       runId,
     ) as Row[])
       .map((r) => ({

@@ -342,9 +342,37 @@ async function pump(
     }
   };
   try {
-    for await (const chunk of stream) deliver(splitter.push(chunk));
+    for await (const chunk of readChunks(stream)) deliver(splitter.push(chunk));
   } catch {
     // The pipe broke (the child was killed); keep what was read.
   }
   deliver(splitter.end());
+}
+
+/**
+ * The chunks of a stream. A byte stream (a child's pipe) is read into one
+ * reused 64 KiB buffer: the default reader would allocate a new 64 KiB
+ * buffer per read, and a chatty step makes tens of thousands of small
+ * reads, which shows as memory growing with its output.
+ */
+async function* readChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch {
+    yield* stream;
+    return;
+  }
+  let buffer = new ArrayBuffer(65_536);
+  try {
+    while (true) {
+      const { value, done } = await reader.read(new Uint8Array(buffer));
+      if (done || !value) return;
+      yield value;
+      // The read transferred the buffer; the chunk's has been consumed.
+      buffer = value.buffer as ArrayBuffer;
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
