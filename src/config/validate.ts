@@ -623,19 +623,12 @@ class Validator {
 
   env(entry: Entry | undefined): Record<string, string> {
     const env: Record<string, string> = {};
-    if (!entry || entry.value === null) return env;
-    const node = this.follow(entry.value);
-    if (node === FAILED || node === null) return env;
-    if (!isMap(node)) {
-      this.error(
-        this.pos(entry.value),
-        `'env' must be a mapping of variable names to values, but it is ${
-          describeNode(entry.value)
-        }`,
-        "write 'env:' and indent 'NAME: value' pairs below it",
-      );
-      return env;
-    }
+    const node = this.mapping(
+      entry,
+      "variable names to values",
+      "write 'env:' and indent 'NAME: value' pairs below it",
+    );
+    if (!node) return env;
     for (const e of mapEntries(this.parsed, node, this.errors)) {
       const v = this.scalar(e);
       if (v === FAILED) continue;
@@ -714,17 +707,27 @@ class Validator {
     return undefined;
   }
 
-  slurm(entry: Entry | undefined): SlurmOptions | undefined {
+  /**
+   * The mapping an entry holds (after aliases and interpolation), or
+   * undefined: absent, empty, unresolved, or not a mapping (reported as
+   * "'key' must be a mapping of <what>").
+   */
+  mapping(entry: Entry | undefined, what: string, hint?: string): YAMLMap | undefined {
     if (!entry || entry.value === null) return undefined;
     const node = this.follow(entry.value);
     if (node === FAILED || node === null) return undefined;
-    if (!isMap(node)) {
-      this.error(
-        this.pos(entry.value),
-        `'slurm' must be a mapping of sbatch options, but it is ${describeNode(entry.value)}`,
-      );
-      return undefined;
-    }
+    if (isMap(node)) return node;
+    this.error(
+      this.pos(entry.value),
+      `'${entry.key}' must be a mapping of ${what}, but it is ${describeNode(entry.value)}`,
+      hint,
+    );
+    return undefined;
+  }
+
+  slurm(entry: Entry | undefined): SlurmOptions | undefined {
+    const node = this.mapping(entry, "sbatch options");
+    if (!node) return undefined;
     const entries = mapEntries(this.parsed, node, this.errors);
     this.checkKeys(entries, SLURM_KEYS, "slurm option");
     const out: SlurmOptions = {};
@@ -757,17 +760,8 @@ class Validator {
   }
 
   cron(entry: Entry | undefined): CronSection | undefined {
-    if (!entry || entry.value === null) return undefined;
-    const node = this.follow(entry.value);
-    if (node === FAILED || node === null) return undefined;
-    if (!isMap(node)) {
-      this.error(
-        this.pos(entry.value),
-        `'cron' must be a mapping of schedule fields, but it is ${describeNode(entry.value)}`,
-        "e.g. cron: {hour: 10, minute: 0}",
-      );
-      return undefined;
-    }
+    const node = this.mapping(entry, "schedule fields", "e.g. cron: {hour: 10, minute: 0}");
+    if (!entry || !node) return undefined;
     const fields: Record<string, string | number> = {};
     const positions: Record<string, SourcePos> = {};
     const keyPositions: Record<string, SourcePos> = {};
