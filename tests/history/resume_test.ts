@@ -3,20 +3,10 @@ import { planResume } from "../../src/history/resume.ts";
 import type { AttemptRecord, RunRecord } from "../../src/history/store.ts";
 import type { Pipeline, Step } from "../../src/model.ts";
 import { UserError } from "../../src/errors.ts";
+import { makeStep } from "../fixtures/step.ts";
 
-const pos = { file: "c.yaml", line: 1, col: 1 };
-const step = (name: string, index: number): Step => ({
-  name,
-  index,
-  program: { kind: "command", argv: [name] },
-  env: {},
-  retries: 0,
-  retryDelayMs: 0,
-  backoff: 1,
-  executor: "local",
-  pos,
-  programPos: pos,
-});
+const step = (name: string, index: number): Step =>
+  makeStep({ name, index, program: { kind: "command", argv: [name] } });
 const pipeline = (...names: string[]): Pipeline => ({
   configFile: "c.yaml",
   steps: names.map(step),

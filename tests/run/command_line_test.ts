@@ -5,24 +5,9 @@ import {
   renderArguments,
   stepArgv,
 } from "../../src/run/command_line.ts";
-import type { Step } from "../../src/model.ts";
+import { makeStep } from "../fixtures/step.ts";
 
-function step(over: Partial<Step>): Step {
-  const pos = { file: "c.yaml", line: 1, col: 1 };
-  return {
-    name: "s",
-    index: 0,
-    program: { kind: "script", script: "tasks/train.py" },
-    env: {},
-    retries: 0,
-    retryDelayMs: 0,
-    backoff: 1,
-    executor: "local",
-    pos,
-    programPos: pos,
-    ...over,
-  };
-}
+const step = makeStep;
 
 function host(
   over: Partial<HostInfo> & { onPath?: string[]; files?: string[] } = {},

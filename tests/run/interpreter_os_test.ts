@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
 import { chooseInterpreter, type HostInfo } from "../../src/run/command_line.ts";
-import type { Step } from "../../src/model.ts";
+import { makeStep } from "../fixtures/step.ts";
 
-const pos = { file: "c.yaml", line: 1, col: 1 };
-const pyStep: Step = {
-  name: "train",
-  index: 0,
-  program: { kind: "script", script: "tasks/train.py" },
-  env: {},
-  retries: 0,
-  retryDelayMs: 0,
-  backoff: 1,
-  executor: "local",
-  pos,
-  programPos: pos,
-};
+const pyStep = makeStep({ name: "train" });
 
 function host(os: string, onPath: string[]): HostInfo {
   return {

@@ -10,22 +10,15 @@ import type { RunningProcess, SpawnSpec } from "../../src/ports.ts";
 import { runPipeline } from "../../src/run/runner.ts";
 import { describeEvent } from "../../src/log/format.ts";
 import { systemClock } from "../../src/io/system.ts";
+import { makeStep } from "../fixtures/step.ts";
 
 function step(over: Partial<Step> = {}): Step {
-  const pos = { file: "c.yaml", line: 1, col: 1 };
-  return {
+  return makeStep({
     name: "train",
-    index: 0,
     program: { kind: "command", argv: ["train"] },
-    env: {},
-    retries: 0,
-    retryDelayMs: 0,
-    backoff: 1,
     executor: "slurm",
-    pos,
-    programPos: pos,
     ...over,
-  };
+  });
 }
 
 /** A "job" that is submitted after 20 ms, prints a line, and ends as told (or when killed). */

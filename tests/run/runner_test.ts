@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ExitStatus, Pipeline, RunEvent, Step } from "../../src/model.ts";
 import type { Clock, FailureChoice, RunningProcess, Spawner, SpawnSpec } from "../../src/ports.ts";
 import { type RunnerDeps, runPipeline, type StepFailure } from "../../src/run/runner.ts";
+import { makeStep } from "../fixtures/step.ts";
 
 /** A clock whose timers fire only when the test advances it. */
 class FakeClock implements Clock {
@@ -71,20 +72,7 @@ class FakeSpawner implements Spawner {
 }
 
 function step(name: string, over: Partial<Step> = {}): Step {
-  const pos = { file: "c.yaml", line: 1, col: 1 };
-  return {
-    name,
-    index: 0,
-    program: { kind: "command", argv: [name] },
-    env: {},
-    retries: 0,
-    retryDelayMs: 0,
-    backoff: 1,
-    executor: "local",
-    pos,
-    programPos: pos,
-    ...over,
-  };
+  return makeStep({ name, program: { kind: "command", argv: [name] }, ...over });
 }
 
 function pipeline(...steps: Step[]): Pipeline {
