@@ -147,7 +147,7 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
   });
   const paths = files.map((f) => `${outDir}/${f.name}`);
   if (!flags.force) {
-    const existing = paths.filter(exists);
+    const existing = paths.filter((p) => deps.host.exists(p));
     if (existing.length > 0) {
       throw new UsageError(
         `${existing.map((p) => `'${p}'`).join(", ")} already ${
@@ -167,15 +167,6 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
     `submit the chain on the cluster with: ${submit.includes("/") ? "" : "./"}${submit}\n`,
   );
   return 0;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function absolute(path: string, baseDir: string): string {
