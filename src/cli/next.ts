@@ -5,10 +5,9 @@
  * @module
  */
 
-import { parseYaml } from "../config/parse.ts";
-import { validateConfig } from "../config/validate.ts";
+import { readConfig } from "../config/load.ts";
 import { formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
-import { ConfigError, formatDiagnostic, UsageError, UserError } from "../errors.ts";
+import { formatDiagnostic, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 
 /** The flags of `next`. */
@@ -29,22 +28,9 @@ export interface NextFlags {
  * schedule are checked: the steps' scripts need not exist here.
  */
 export function nextCommand(flags: NextFlags, deps: CliDeps): number {
-  let text: string;
-  try {
-    text = deps.host.readTextFile(flags.configFile);
-  } catch {
-    throw new UserError(
-      `config file '${flags.configFile}' not found\n  hint: pass --config-file PATH`,
-    );
-  }
-  const result = validateConfig(parseYaml(text, flags.configFile), {
-    timeZone: deps.timeZone,
-  });
-  if (!result.pipeline) throw new ConfigError(result.errors);
-  for (const w of result.warnings) {
-    deps.stderr(formatDiagnostic(w, "warning") + "\n");
-  }
-  const cron = result.pipeline.cron;
+  const { pipeline } = readConfig(flags.configFile, deps.host);
+  for (const w of pipeline.warnings) deps.stderr(formatDiagnostic(w, "warning") + "\n");
+  const cron = pipeline.cron;
   if (!cron) {
     throw new UserError(
       `${flags.configFile} has no 'cron' section, so it has no fire times\n` +

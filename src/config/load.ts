@@ -45,6 +45,20 @@ export interface LoadedConfig {
 
 /** Reads, validates and checks a config file, keeping its text. */
 export function loadConfig(configFile: string, host: LoadHost): LoadedConfig {
+  const loaded = readConfig(configFile, host);
+  const problems = checkPrograms(loaded.pipeline.steps, host);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return loaded;
+}
+
+/**
+ * Reads and validates a config file without checking that its programs can
+ * start (for `next`, which only needs the schedule).
+ */
+export function readConfig(
+  configFile: string,
+  host: Pick<LoadHost, "readTextFile" | "timeZone" | "env">,
+): LoadedConfig {
   let text: string;
   try {
     text = host.readTextFile(configFile);
@@ -64,8 +78,6 @@ export function loadConfig(configFile: string, host: LoadHost): LoadedConfig {
   const parsed = parseYaml(text, configFile);
   const result = validateConfig(parsed, { timeZone: host.timeZone, env: host.env });
   if (!result.pipeline) throw new ConfigError(result.errors);
-  const problems = checkPrograms(result.pipeline.steps, host);
-  if (problems.length > 0) throw new ConfigError(problems);
   return { pipeline: result.pipeline, text };
 }
 

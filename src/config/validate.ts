@@ -24,6 +24,7 @@ import { Interpolator } from "./interpolate.ts";
 import {
   describeNode,
   type Entry,
+  isMergeKey,
   mapEntries,
   nodePos,
   type ParsedYaml,
@@ -465,7 +466,7 @@ class Validator {
   /** The config a step map merged from: `- <<: *training` names `training`. */
   mergedConfigName(map: YAMLMap): string | undefined {
     for (const pair of map.items) {
-      if (!isScalar(pair.key) || typeof pair.key.value !== "symbol") continue;
+      if (!isMergeKey(pair.key)) continue;
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
       for (const source of sources) {
         const target = resolveAlias(this.parsed, source as Node, []);

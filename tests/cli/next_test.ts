@@ -166,3 +166,16 @@ Deno.test("with cron, a failed run stops the schedule with status 1", async () =
   assert.equal(r.code, 1);
   assert.match(r.stdout, /Stopping the schedule after the failed run/);
 });
+
+Deno.test("next resolves interpolation and does not need the steps' programs", async () => {
+  const dir = await makeProject({
+    "config.yaml":
+      "vars:\n  h: ${oc.env:RUN_HOUR,7}\ncron:\n  hour: ${vars.h}\n  timezone: UTC\nsteps:\n  - command: [no-such-program]\n",
+  });
+  const r = await runCli(["next", "-n", "1", "--from", "2026-01-01T00:00:00Z"], {
+    cwd: dir,
+    env: { RUN_HOUR: "9" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "2026-01-01T09:00:00+00:00\n");
+});
