@@ -24,9 +24,16 @@ export type DialogAnswer = FailureChoice | "interrupted";
 /** Asks what to do after a failure; resolves with the choice. */
 export type Prompter = (input: DialogInput) => Promise<DialogAnswer>;
 
+/** How long a pending signal is given to arrive before the menu opens. */
+const SIGNAL_SETTLE_MS = 50;
+
 /** The real prompter: an arrow-key menu on the terminal. */
 export const terminalPrompter: Prompter = async (input) => {
   const { select } = await import("@inquirer/prompts");
+  // A Ctrl-C that stopped the step reached crude-link too (same process
+  // group). Let that signal be delivered to crude-link's own listener first:
+  // seen by the prompt's signal hook, it would close the menu at once.
+  await new Promise((resolve) => setTimeout(resolve, SIGNAL_SETTLE_MS));
   try {
     return await select<FailureChoice>({
       message: "What now?",
