@@ -26,26 +26,64 @@ export interface Diagnostic {
   hint?: string;
 }
 
-/** Formats a diagnostic as `file:line:col: error: message (hint)`. */
+/**
+ * The one renderer of problems for people: `<where>: <severity>: <message>`
+ * and, when there is one, `  hint: <hint>` on the next line. Every error and
+ * warning crude-link prints goes through it, so wording and layout are the
+ * same everywhere.
+ *
+ * @example
+ * ```ts
+ * renderProblem("error", "config file 'c.yaml' not found", "pass --config-file PATH");
+ * // "error: config file 'c.yaml' not found\n  hint: pass --config-file PATH"
+ * ```
+ */
+export function renderProblem(
+  severity: "error" | "warning",
+  message: string,
+  hint?: string,
+  where?: string,
+): string {
+  const head = where === undefined
+    ? `${severity}: ${message}`
+    : `${where}: ${severity}: ${message}`;
+  return hint ? `${head}\n  hint: ${hint}` : head;
+}
+
+/** Formats a diagnostic as `file:line:col: error: message` and its hint line. */
 export function formatDiagnostic(
   d: Diagnostic,
   severity: "error" | "warning" = "error",
 ): string {
-  const where = `${d.pos.file}:${d.pos.line}:${d.pos.col}`;
-  const hint = d.hint ? `\n  hint: ${d.hint}` : "";
-  return `${where}: ${severity}: ${d.message}${hint}`;
+  return renderProblem(severity, d.message, d.hint, `${d.pos.file}:${d.pos.line}:${d.pos.col}`);
 }
 
-/** An error caused by what the user wrote or typed; never a bug. */
+/** Options of a {@link UserError}. */
+export interface UserErrorOptions {
+  /** What to do about it (printed as `  hint: …`). */
+  hint?: string;
+  /** The exit status the program ends with (default 2). */
+  exitCode?: number;
+}
+
+/** An error caused by what the user wrote or typed, or by the machine; never a bug. */
 export class UserError extends Error {
   /** The exit status the program ends with. */
   readonly exitCode: number;
+  /** What to do about it, when there is something useful to say. */
+  readonly hint?: string;
 
-  /** Creates a user error with its message and exit status (default 2). */
-  constructor(message: string, exitCode = 2) {
+  /** Creates a user error with its message, hint and exit status (default 2). */
+  constructor(message: string, options: UserErrorOptions = {}) {
     super(message);
     this.name = "UserError";
-    this.exitCode = exitCode;
+    this.exitCode = options.exitCode ?? 2;
+    if (options.hint !== undefined) this.hint = options.hint;
+  }
+
+  /** The error as printed: `error: <message>` and its hint line. */
+  render(): string {
+    return renderProblem("error", this.message, this.hint);
   }
 }
 
@@ -56,17 +94,24 @@ export class ConfigError extends UserError {
 
   /** Creates a config error from the problems found in one pass. */
   constructor(diagnostics: Diagnostic[]) {
-    super(diagnostics.map((d) => formatDiagnostic(d)).join("\n"), 2);
+    super(diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
     this.name = "ConfigError";
     this.diagnostics = diagnostics;
+  }
+
+  /** Every problem, then a count line when there is more than one. */
+  override render(): string {
+    const n = this.diagnostics.length;
+    const file = this.diagnostics[0]?.pos.file;
+    return this.message + (n > 1 ? `\n${n} problems in ${file}; nothing was run` : "");
   }
 }
 
 /** Bad command-line usage; exit status 2. */
 export class UsageError extends UserError {
   /** Creates a usage error. */
-  constructor(message: string) {
-    super(message, 2);
+  constructor(message: string, hint?: string) {
+    super(message, { hint });
     this.name = "UsageError";
   }
 }

@@ -9,7 +9,8 @@
 
 import { loadPipeline } from "../config/load.ts";
 import { formatDiagnostic, UsageError } from "../errors.ts";
-import { shellQuote } from "../log/format.ts";
+import { shellQuote } from "../shell.ts";
+import { absolute, relativeTo } from "../path.ts";
 import type { Pipeline } from "../model.ts";
 import type { SpawnSpec } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
@@ -128,7 +129,8 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
 export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps): number {
   if (target !== "slurm") {
     throw new UsageError(
-      `cannot export to '${target}'\n  hint: the only target is 'slurm' (crude-link export slurm)`,
+      `cannot export to '${target}'`,
+      "the only target is 'slurm' (crude-link export slurm)",
     );
   }
   // The scripts are for a cluster: sbatch need not be on this machine.
@@ -152,7 +154,8 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
       throw new UsageError(
         `${existing.map((p) => `'${p}'`).join(", ")} already ${
           existing.length === 1 ? "exists" : "exist"
-        }\n  hint: pass --force to overwrite, or --out DIR to write elsewhere`,
+        }`,
+        "pass --force to overwrite, or --out DIR to write elsewhere",
       );
     }
   }
@@ -160,27 +163,11 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
   files.forEach((f, i) => {
     Deno.writeTextFileSync(paths[i], f.text, { mode: 0o755 });
     if (Deno.build.os !== "windows") Deno.chmodSync(paths[i], 0o755);
-    deps.stdout(`wrote ${relative(paths[i], deps.cwd)}\n`);
+    deps.stdout(`wrote ${relativeTo(paths[i], deps.cwd)}\n`);
   });
-  const submit = relative(`${outDir}/submit.sh`, deps.cwd);
+  const submit = relativeTo(`${outDir}/submit.sh`, deps.cwd);
   deps.stdout(
     `submit the chain on the cluster with: ${submit.includes("/") ? "" : "./"}${submit}\n`,
   );
   return 0;
-}
-
-function absolute(path: string, baseDir: string): string {
-  if (path.startsWith("/")) return path.replace(/(.)\/+$/, "$1");
-  const parts = `${baseDir}/${path}`.split("/");
-  const out: string[] = [];
-  for (const p of parts) {
-    if (p === "" || p === ".") continue;
-    if (p === "..") out.pop();
-    else out.push(p);
-  }
-  return "/" + out.join("/");
-}
-
-function relative(path: string, baseDir: string): string {
-  return path.startsWith(baseDir + "/") ? path.slice(baseDir.length + 1) : path;
 }

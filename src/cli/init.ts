@@ -9,6 +9,8 @@
 import denoJson from "../../deno.json" with { type: "json" };
 import { UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
+import { absolute, dirname, join } from "../path.ts";
+import { shellQuote } from "../shell.ts";
 
 /** The flags of `init`. */
 export interface InitFlags {
@@ -194,9 +196,7 @@ export function initCommand(
 ): number {
   const root = dir === undefined || dir === "" || dir === "."
     ? deps.cwd
-    : isAbsolute(dir)
-    ? dir
-    : `${deps.cwd}/${dir}`;
+    : absolute(dir, deps.cwd, deps.host.os === "windows");
   const files = starterFiles();
   if (exists(root) && !Deno.statSync(root).isDirectory) {
     throw new UsageError(`'${dir}' exists and is not a folder; nothing was written`);
@@ -204,20 +204,20 @@ export function initCommand(
   const shown = (path: string) =>
     dir === undefined || dir === "." ? path : `${trimSlash(dir)}/${path}`;
 
-  const existing = Object.keys(files).filter((path) => exists(`${root}/${path}`));
+  const existing = Object.keys(files).filter((path) => exists(join(root, path)));
   if (existing.length > 0 && !flags.force) {
     throw new UsageError(
       `not overwriting ${existing.map((p) => `'${shown(p)}'`).join(", ")}: ${
         existing.length === 1 ? "it exists" : "they exist"
-      } already; nothing was written\n` +
-        `  hint: pass --force to overwrite, or start the project in a new folder: crude-link init DIR`,
+      } already; nothing was written`,
+      "pass --force to overwrite, or start the project in a new folder: crude-link init DIR",
     );
   }
 
   for (const [path, content] of Object.entries(files)) {
-    const full = `${root}/${path}`;
+    const full = join(root, path);
     try {
-      Deno.mkdirSync(full.slice(0, full.lastIndexOf("/")), { recursive: true });
+      Deno.mkdirSync(dirname(full, deps.host.os === "windows"), { recursive: true });
       Deno.writeTextFileSync(full, content);
     } catch (e) {
       throw new UserError(
@@ -249,15 +249,6 @@ function exists(path: string): boolean {
   }
 }
 
-function isAbsolute(path: string): boolean {
-  return path.startsWith("/") || /^[a-zA-Z]:[\\/]/.test(path) || path.startsWith("\\\\");
-}
-
 function trimSlash(path: string): string {
   return path.length > 1 ? path.replace(/[\\/]+$/, "") : path;
-}
-
-/** Quotes a path for a POSIX shell when it needs it. */
-function shellQuote(text: string): string {
-  return /^[\w./~-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }

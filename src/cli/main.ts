@@ -8,7 +8,7 @@
 
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
-import { ConfigError, didYouMean, UsageError, UserError } from "../errors.ts";
+import { didYouMean, UsageError, UserError } from "../errors.ts";
 import type { CliDeps } from "./deps.ts";
 import type { ExportFlags } from "./export.ts";
 import { runCommand, type RunFlags } from "./run.ts";
@@ -74,8 +74,10 @@ Examples:
         const names = program.commands.map((c) => c.name());
         const guess = didYouMean(command, names);
         throw new UsageError(
-          `unknown command '${command}'${guess ? ` (did you mean '${guess}'?)` : ""}\n` +
-            `  hint: commands are ${names.join(", ")}; run 'crude-link --help' for usage`,
+          `unknown command '${command}'`,
+          `${guess ? `did you mean '${guess}'? ` : ""}commands are ${
+            names.join(", ")
+          }; run 'crude-link --help' for usage`,
         );
       }
       await run(flags);
@@ -167,16 +169,8 @@ Examples:
       if (e.code === "commander.help") return 0;
       return 2;
     }
-    if (e instanceof ConfigError) {
-      const n = e.diagnostics.length;
-      const file = e.diagnostics[0]?.pos.file;
-      deps.stderr(
-        `${e.message}\n${n > 1 ? `${n} problems in ${file}; nothing was run\n` : ""}`,
-      );
-      return e.exitCode;
-    }
     if (e instanceof UserError) {
-      deps.stderr(`error: ${e.message}\n`);
+      deps.stderr(e.render() + "\n");
       return e.exitCode;
     }
     throw e;

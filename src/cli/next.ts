@@ -32,10 +32,9 @@ export function nextCommand(flags: NextFlags, deps: CliDeps): number {
   for (const w of pipeline.warnings) deps.stderr(formatDiagnostic(w, "warning") + "\n");
   const cron = pipeline.cron;
   if (!cron) {
-    throw new UserError(
-      `${flags.configFile} has no 'cron' section, so it has no fire times\n` +
-        "  hint: add one, e.g.\n    cron:\n      hour: 10\n      minute: 0",
-    );
+    throw new UserError(`${flags.configFile} has no 'cron' section, so it has no fire times`, {
+      hint: "add one, e.g.\n    cron:\n      hour: 10\n      minute: 0",
+    });
   }
   const from = flags.from === undefined
     ? Temporal.Instant.fromEpochMilliseconds(deps.clock.nowMs())
@@ -76,8 +75,8 @@ export function parseFrom(value: string, timeZone: string): Temporal.Instant {
     return plain.toZonedDateTime(timeZone).toInstant();
   } catch {
     throw new UsageError(
-      `--from '${value}' is not an ISO 8601 date or time\n` +
-        "  hint: write e.g. 2026-11-25T10:00:00+01:00, 2026-11-25T09:00:00Z or 2026-11-25",
+      `--from '${value}' is not an ISO 8601 date or time`,
+      "write e.g. 2026-11-25T10:00:00+01:00, 2026-11-25T09:00:00Z or 2026-11-25",
     );
   }
 }

@@ -220,9 +220,9 @@ async function openState(
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     if (flags.resume) {
-      throw new UserError(
-        `cannot open the run history in '${dir}': ${why}\n  hint: --resume needs it; check --state-dir`,
-      );
+      throw new UserError(`cannot open the run history in '${dir}': ${why}`, {
+        hint: "--resume needs it; check --state-dir",
+      });
     }
     say("warn", `The run history in '${dir}' cannot be written (${why}); this run is not recorded`);
     return { dir, configPath, configHash, recovered: [] };

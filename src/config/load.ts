@@ -11,6 +11,7 @@ import type { Pipeline, Step } from "../model.ts";
 import { chooseInterpreter, type HostInfo } from "../run/command_line.ts";
 import { parseYaml } from "./parse.ts";
 import { validateConfig } from "./validate.ts";
+import { basename, dirname } from "../path.ts";
 
 /** What loading needs from the machine. */
 export interface LoadHost extends HostInfo {
@@ -64,9 +65,10 @@ export function readConfig(
     text = host.readTextFile(configFile);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new UserError(
-        `config file '${configFile}' not found\n  hint: run crude-link in the folder that has it, pass --config-file PATH, or create one with 'crude-link init'`,
-      );
+      throw new UserError(`config file '${configFile}' not found`, {
+        hint:
+          "run crude-link in the folder that has it, pass --config-file PATH, or create one with 'crude-link init'",
+      });
     }
     if (e instanceof Deno.errors.IsADirectory) {
       throw new UserError(`'${configFile}' is a folder, not a config file`);
@@ -141,9 +143,9 @@ export function checkPrograms(steps: Step[], host: LoadHost): Diagnostic[] {
 }
 
 function suggestPath(path: string, host: LoadHost): string | undefined {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const dir = slash >= 0 ? path.slice(0, slash) : ".";
-  const base = path.slice(slash + 1);
+  const dir = dirname(path, true) || ".";
+  const base = basename(path, true);
+  const slash = path.length - base.length - 1;
   let names: string[];
   try {
     names = host.listDir(dir || "/");

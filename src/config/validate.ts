@@ -20,6 +20,8 @@ import type {
 import { CRON_KEYS } from "../cron/fields.ts";
 import { compileTrigger, type CronProblem } from "../cron/trigger.ts";
 import { parseDuration } from "./duration.ts";
+import { basename } from "../path.ts";
+import { isPythonScript } from "../run/command_line.ts";
 import { Interpolator } from "./interpolate.ts";
 import {
   describeNode,
@@ -389,7 +391,11 @@ class Validator {
     let program: StepProgram | undefined;
     const label = (writtenHere ? ownName : undefined) ?? configName ??
       ownName ??
-      (script ? basename(script) : command?.[0] ? basename(command[0]) : `step ${index + 1}`);
+      (script
+        ? basename(script, true)
+        : command?.[0]
+        ? basename(command[0], true)
+        : `step ${index + 1}`);
     if (script !== undefined && command !== undefined) {
       this.error(
         this.pos(get("command")!.keyNode),
@@ -445,7 +451,7 @@ class Validator {
       name: label,
       index,
       program,
-      interpreter: program.kind === "script" && isPython(program.script) ||
+      interpreter: program.kind === "script" && isPythonScript(program.script) ||
           interpreterEntry
         ? interpreter
         : undefined,
@@ -821,14 +827,4 @@ function keyValue(e: Entry): PyValue {
     ) return v;
   }
   return e.key;
-}
-
-function basename(path: string): string {
-  const parts = path.split(/[\\/]/);
-  return parts[parts.length - 1] || path;
-}
-
-/** True for a Python script path. */
-export function isPython(script: string): boolean {
-  return script.toLowerCase().endsWith(".py");
 }

@@ -44,14 +44,17 @@ export function acquireLock(
     const holder = readLock(path);
     if (holder && holder.hostname === me.hostname && holder.pid !== me.pid && isAlive(holder.pid)) {
       throw new UserError(
-        `another crude-link (pid ${holder.pid}, since ${holder.since}) is already running the schedule of ${holder.configPath}\n` +
-          `  hint: stop it first (kill ${holder.pid}), or run this one with another --state-dir; the lock is ${path}`,
+        `another crude-link (pid ${holder.pid}, since ${holder.since}) is already running the schedule of ${holder.configPath}`,
+        {
+          hint:
+            `stop it first (kill ${holder.pid}), or run this one with another --state-dir; the lock is ${path}`,
+        },
       );
     }
     if (holder && holder.hostname !== me.hostname) {
       throw new UserError(
-        `the schedule of ${holder.configPath} is locked by pid ${holder.pid} on ${holder.hostname} (since ${holder.since})\n` +
-          `  hint: if that process is gone, remove ${path}`,
+        `the schedule of ${holder.configPath} is locked by pid ${holder.pid} on ${holder.hostname} (since ${holder.since})`,
+        { hint: `if that process is gone, remove ${path}` },
       );
     }
     // Stale (its process is gone) or unreadable: take it over, then check we won.

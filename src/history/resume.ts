@@ -33,26 +33,26 @@ export function planResume(
   force: boolean,
 ): ResumePlan {
   if (!last) {
-    throw new UserError(
-      "there is no run of this config to resume\n  hint: run it without --resume first",
-    );
+    throw new UserError("there is no run of this config to resume", {
+      hint: "run it without --resume first",
+    });
   }
   if (last.status === "ok") {
-    throw new UserError(
-      `nothing to resume: the last run (${last.id}) ended ok\n  hint: run without --resume to start a new run`,
-    );
+    throw new UserError(`nothing to resume: the last run (${last.id}) ended ok`, {
+      hint: "run without --resume to start a new run",
+    });
   }
   if (last.status === "running") {
     throw new UserError(
-      `the last run (${last.id}) is still running (pid ${last.pid} on ${last.hostname})\n` +
-        "  hint: wait for it, or stop it; a run whose process is gone is marked interrupted",
+      `the last run (${last.id}) is still running (pid ${last.pid} on ${last.hostname})`,
+      { hint: "wait for it, or stop it; a run whose process is gone is marked interrupted" },
     );
   }
   if (last.configHash !== current.hash && !force) {
     const diff = lineDiff(last.configText, current.text).map((l) => `    ${l}`).join("\n");
     throw new UserError(
-      `the config changed since run ${last.id}, so resuming it could mix two pipelines:\n${diff}\n` +
-        "  hint: undo the change, or pass --force to resume anyway",
+      `the config changed since run ${last.id}, so resuming it could mix two pipelines:\n${diff}`,
+      { hint: "undo the change, or pass --force to resume anyway" },
     );
   }
   // The first step that did not end ok (or skipped) in that run.

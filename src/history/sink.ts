@@ -6,7 +6,7 @@
  * @module
  */
 
-import { shellJoin } from "../log/format.ts";
+import { shellJoin } from "../shell.ts";
 import type { RunEvent, Sink } from "../model.ts";
 import type { HistoryStore } from "./store.ts";
 

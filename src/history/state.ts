@@ -5,14 +5,15 @@
  * @module
  */
 
+import { basename, dirname, join } from "../path.ts";
+
 /** The default state folder's name. */
 export const STATE_DIR_NAME = ".crude-link";
 
 /** The state folder for a config file. */
 export function stateDirFor(configFile: string, flag: string | undefined): string {
   if (flag) return flag;
-  const slash = Math.max(configFile.lastIndexOf("/"), configFile.lastIndexOf("\\"));
-  return slash >= 0 ? `${configFile.slice(0, slash + 1)}${STATE_DIR_NAME}` : STATE_DIR_NAME;
+  return join(dirname(configFile, true), STATE_DIR_NAME);
 }
 
 /** SHA-256 of a text, as hex. */
@@ -23,6 +24,6 @@ export async function sha256(text: string): Promise<string> {
 
 /** The schedule lock file of a config, in the state folder. */
 export function lockPathFor(stateDir: string, configPath: string, hash: string): string {
-  const base = configPath.split(/[\\/]/).pop()!.replace(/[^\w.-]/g, "_");
-  return `${stateDir}/scheduler-${base}-${hash.slice(0, 8)}.lock`;
+  const base = basename(configPath, true).replace(/[^\w.-]/g, "_");
+  return join(stateDir, `scheduler-${base}-${hash.slice(0, 8)}.lock`);
 }

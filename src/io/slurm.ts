@@ -29,6 +29,7 @@ import {
   safeName,
   sbatchDirectives,
 } from "../run/sbatch.ts";
+import { absolute } from "../path.ts";
 
 /** How a Slurm spawner works. */
 export interface SlurmSpawnerOptions {
@@ -401,10 +402,4 @@ async function readExitFile(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function absolute(path: string, baseDir: string): string {
-  if (path.startsWith("/")) return path;
-  if (path === ".") return baseDir;
-  return `${baseDir.replace(/\/$/, "")}/${path}`;
 }

@@ -34,6 +34,7 @@
  */
 
 import type { ExitStatus, OutputStream, RunEvent, StepResult } from "../model.ts";
+import { shellJoin } from "../shell.ts";
 
 /** Severity of a log line. */
 export type LogLevel = "info" | "warn" | "error";
@@ -382,21 +383,4 @@ export function formatExit(exit: ExitStatus): string {
     case "slurm":
       return `Slurm state ${exit.state}${exit.reason ? ` (${exit.reason})` : ""}`;
   }
-}
-
-const SHELL_SAFE = /^[\w@%+=:,./-]+$/;
-
-/**
- * Quotes one argument for a POSIX shell, only when needed: `train.py` stays
- * as is, `my model` becomes `'my model'`, `it's` becomes `'it'\''s'`, and the
- * empty string `''`.
- */
-export function shellQuote(arg: string): string {
-  if (SHELL_SAFE.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A command line as a user could paste it into a POSIX shell. */
-export function shellJoin(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(" ");
 }

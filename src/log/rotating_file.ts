@@ -6,6 +6,8 @@
  * @module
  */
 
+import { dirname } from "../path.ts";
+
 /** Options of a {@link RotatingFile}. */
 export interface RotatingFileOptions {
   /** The live log file; backups are `<path>.1` … `<path>.<backupCount>`. */
@@ -127,7 +129,7 @@ export class RotatingFile {
       const why = error instanceof Error ? error.message : String(error);
       console.error(`crude-link: cannot write log file ${this.path}: ${why}`);
     });
-    const dir = parentDir(this.path);
+    const dir = dirname(this.path, Deno.build.os === "windows");
     if (dir !== "") Deno.mkdirSync(dir, { recursive: true });
     this.#file = Deno.openSync(this.path, {
       append: true,
@@ -286,14 +288,6 @@ export class RotatingFile {
       }
     }
   }
-}
-
-function parentDir(path: string): string {
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  if (i <= 0) return "";
-  // "C:\log.txt": the drive root needs no creating.
-  if (i === 2 && path[1] === ":") return "";
-  return path.slice(0, i);
 }
 
 function exists(path: string): boolean {

@@ -8,6 +8,17 @@
 import type { Step, StepArguments } from "../model.ts";
 import { renderArgument } from "./python_literal.ts";
 
+/** True for a Python script path (`.py`, any case): the one place that decides it. */
+export function isPythonScript(script: string): boolean {
+  return script.toLowerCase().endsWith(".py");
+}
+
+/** True when a program (a path or a name) is a Python interpreter: `python`, `python3.11`, `python.exe`. */
+export function isPythonProgram(program: string): boolean {
+  const base = program.split(/[\\/]/).pop() ?? "";
+  return /^python[\d.]*(\.exe)?$/i.test(base);
+}
+
 /** What the interpreter choice depends on. */
 export interface HostInfo {
   /** `$VIRTUAL_ENV`, when a virtualenv is active. */
@@ -39,7 +50,7 @@ export function chooseInterpreter(
   if (step.interpreter) return { ok: true, argv: step.interpreter };
   if (step.program.kind === "command") return { ok: true, argv: [] };
   const script = step.program.script.toLowerCase();
-  if (script.endsWith(".py")) {
+  if (isPythonScript(script)) {
     if (host.virtualEnv) {
       const venvPython = host.os === "windows"
         ? `${host.virtualEnv}\\Scripts\\python.exe`

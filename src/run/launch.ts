@@ -7,7 +7,14 @@
 
 import type { Step } from "../model.ts";
 import type { SpawnSpec } from "../ports.ts";
-import { chooseInterpreter, type HostInfo, stepArgv } from "./command_line.ts";
+import {
+  chooseInterpreter,
+  type HostInfo,
+  isPythonProgram,
+  isPythonScript,
+  stepArgv,
+} from "./command_line.ts";
+import { absolute } from "../path.ts";
 
 /** How steps are attached to crude-link. */
 export interface LaunchOptions {
@@ -62,16 +69,6 @@ export function makeLauncher(
 function isPythonStep(step: Step, interpreter: string[]): boolean {
   const program = interpreter[0] ??
     (step.program.kind === "command" ? step.program.argv[0] : "");
-  const base = program.split(/[\\/]/).pop() ?? "";
-  return /^python[\d.]*(\.exe)?$/i.test(base) ||
-    (step.program.kind === "script" &&
-      step.program.script.toLowerCase().endsWith(".py"));
-}
-
-function absolute(path: string, baseDir: string, windows: boolean): string {
-  if (path.startsWith("/") || (windows && /^([a-zA-Z]:)?[\\/]/.test(path))) {
-    return path;
-  }
-  const sep = windows ? "\\" : "/";
-  return baseDir.endsWith(sep) ? baseDir + path : baseDir + sep + path;
+  return isPythonProgram(program) ||
+    (step.program.kind === "script" && isPythonScript(step.program.script));
 }

@@ -7,7 +7,7 @@
  */
 
 import type { ExitStatus, SlurmOptions } from "../model.ts";
-import { shellJoin, shellQuote } from "../log/format.ts";
+import { shellJoin, shellQuote } from "../shell.ts";
 
 /** What goes into a step's `#SBATCH` lines. */
 export interface DirectiveOptions {

@@ -358,6 +358,6 @@ Deno.test("--help and --version exit 0; an unknown flag or command exits 2", asy
   assert.equal(cmd.code, 2);
   assert.match(
     cmd.stderr,
-    /unknown command 'valdate' \(did you mean 'validate'\?\)/,
+    /error: unknown command 'valdate'\n {2}hint: did you mean 'validate'\? commands are /,
   );
 });

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  describeEvent,
-  formatDuration,
-  formatExit,
-  LogFormatter,
-  shellJoin,
-  shellQuote,
-} from "../../src/log/format.ts";
+import { describeEvent, formatDuration, formatExit, LogFormatter } from "../../src/log/format.ts";
+import { shellJoin, shellQuote } from "../../src/shell.ts";
 import type { ExitStatus, RunEvent } from "../../src/model.ts";
 
 const at = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
