@@ -1,0 +1,159 @@
+/**
+ * The real {@link FileSystem}: Deno's synchronous file API, with every
+ * failure turned into an {@link FsError} that says what was attempted, on
+ * which path, and why (the kind: not found, no space, read-only, …).
+ *
+ * @module
+ */
+
+import { dirname } from "../path.ts";
+import {
+  type FileInfo,
+  type FileSystem,
+  FsError,
+  type FsErrorKind,
+  type WritableFile,
+} from "../ports.ts";
+
+const WINDOWS = Deno.build.os === "windows";
+
+/** The kind of a runtime error, from its class or its errno code. */
+export function fsErrorKind(e: unknown): FsErrorKind {
+  if (e instanceof Deno.errors.NotFound) return "not-found";
+  if (e instanceof Deno.errors.AlreadyExists) return "already-exists";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission-denied";
+  if (e instanceof Deno.errors.IsADirectory) return "is-a-directory";
+  if (e instanceof Deno.errors.NotADirectory) return "not-a-directory";
+  switch ((e as { code?: string } | null)?.code) {
+    case "ENOSPC":
+    case "EDQUOT":
+      return "no-space";
+    case "EROFS":
+      return "read-only";
+    case "EACCES":
+    case "EPERM":
+      return "permission-denied";
+    case "ENOENT":
+      return "not-found";
+    case "EEXIST":
+      return "already-exists";
+    case "EISDIR":
+      return "is-a-directory";
+    case "ENOTDIR":
+      return "not-a-directory";
+    default:
+      return "other";
+  }
+}
+
+/** Runs `fn`, turning a runtime error into an {@link FsError} for `op` on `path`. */
+function attempt<T>(op: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FsError) throw e;
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new FsError(fsErrorKind(e), op, path, detail);
+  }
+}
+
+function writable(file: Deno.FsFile, path: string): WritableFile {
+  let open = true;
+  return {
+    write(bytes) {
+      attempt("write", path, () => {
+        let done = 0;
+        while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+      });
+    },
+    size: () => attempt("stat", path, () => file.statSync().size),
+    tryLock: () => attempt("lock", path, () => file.tryLockSync(true)),
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        file.close();
+      } catch {
+        // Closing cannot be retried; the descriptor is gone either way.
+      }
+    },
+  };
+}
+
+/** The machine's file system. */
+export const systemFileSystem: FileSystem = {
+  readText: (path) => attempt("read", path, () => Deno.readTextFileSync(path)),
+  writeText(path, text, options = {}) {
+    attempt("write", path, () =>
+      Deno.writeTextFileSync(path, text, {
+        createNew: options.createNew,
+        mode: options.mode,
+      }));
+  },
+  writeTextAtomic(path, text, options = {}) {
+    const dir = dirname(path, WINDOWS);
+    const temp = `${dir === "" ? "" : dir + "/"}.${
+      path.slice(dir.length).replace(/^[\\/]/, "")
+    }.${Deno.pid}.${Date.now()}.tmp`;
+    attempt("write", temp, () => Deno.writeTextFileSync(temp, text, { mode: options.mode }));
+    try {
+      attempt("rename", path, () => Deno.renameSync(temp, path));
+    } catch (e) {
+      try {
+        Deno.removeSync(temp);
+      } catch {
+        // Nothing left to clean up.
+      }
+      throw e;
+    }
+  },
+  openAppend: (path) =>
+    writable(
+      attempt("open", path, () => Deno.openSync(path, { append: true, create: true })),
+      path,
+    ),
+  openTruncate: (path) =>
+    writable(
+      attempt(
+        "open",
+        path,
+        () => Deno.openSync(path, { write: true, create: true, truncate: true }),
+      ),
+      path,
+    ),
+  stat(path): FileInfo | undefined {
+    try {
+      const info = Deno.lstatSync(path);
+      return {
+        kind: info.isFile
+          ? "file"
+          : info.isDirectory
+          ? "directory"
+          : info.isSymlink
+          ? "symlink"
+          : "other",
+        size: info.size,
+        mode: info.mode,
+      };
+    } catch (e) {
+      const kind = fsErrorKind(e);
+      if (kind === "not-found" || kind === "not-a-directory") return undefined;
+      throw new FsError(kind, "stat", path, e instanceof Error ? e.message : String(e));
+    }
+  },
+  mkdirp: (path) => attempt("mkdir", path, () => Deno.mkdirSync(path, { recursive: true })),
+  rename: (from, to) => attempt("rename", from, () => Deno.renameSync(from, to)),
+  remove: (path) => attempt("remove", path, () => Deno.removeSync(path)),
+  realPath: (path) => attempt("resolve", path, () => Deno.realPathSync(path)),
+  listDir: (path) => attempt("list", path, () => [...Deno.readDirSync(path)].map((e) => e.name)),
+  isExecutable(path) {
+    try {
+      const info = Deno.statSync(path);
+      if (!info.isFile) return false;
+      if (WINDOWS || info.mode === null) return true;
+      return (info.mode & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  },
+};
