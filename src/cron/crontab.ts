@@ -181,16 +181,22 @@ export function parseCrontab(line: unknown): ParsedCrontab {
   if (tokens[0].text.startsWith("@")) return parseMacro(line, tokens, result, fail);
 
   const five = FIVE_FIELDS.map((f, i) => [f, tokens[i]] as const);
+  const fiveClean = () => five.every(([f, t]) => fieldParses(f, t.text));
   if (tokens.length < 5 || tokens.length > 6) {
-    const fiveClean = tokens.length > 6 && five.every(([f, t]) => fieldParses(f, t.text));
-    if (fiveClean) commandAfterSchedule(line, tokens, fail);
-    else {
+    // Seven or more: a command pasted after the schedule, or another dialect's extra fields.
+    const rest = tokens.slice(5);
+    if (tokens.length > 6 && rest.some((t) => looksLikeCommand(t.text)) && fiveClean()) {
+      commandAfterSchedule(line, tokens, fail);
+    } else {
       fail(
         tokens[0].at,
         `crontab line ${quote(line.trim())} has ${tokens.length} field${
           tokens.length === 1 ? "" : "s"
         }, but a crontab line has 5 (minute hour day-of-month month day-of-week) or 6 (the second first)`,
-        `write the fields in this order: ${ORDER_HINT}`,
+        `write the fields in this order: ${ORDER_HINT}` +
+          (tokens.length === 7
+            ? "; a seventh field, the year, is Quartz syntax cron does not read"
+            : ""),
       );
     }
     return result;
@@ -209,11 +215,7 @@ export function parseCrontab(line: unknown): ParsedCrontab {
     if (parsed) values.set(name, parsed);
   });
   if (fieldProblems.length > 0) {
-    const sixth = tokens[5]?.text ?? "";
-    const commandLike = /[^0-9a-z*,\/?#-]/i.test(sixth) || /^[.\/]/.test(sixth);
-    if (
-      tokens.length === 6 && commandLike && five.every(([f, t]) => fieldParses(f, t.text))
-    ) {
+    if (tokens.length === 6 && looksLikeCommand(tokens[5].text) && fiveClean()) {
       commandAfterSchedule(line, tokens, fail);
     } else result.problems.push(...fieldProblems);
     return result;
@@ -221,6 +223,11 @@ export function parseCrontab(line: unknown): ParsedCrontab {
   result.line = tokens.map((t) => t.text.toLowerCase()).join(" ");
   finish(result, values);
   return result;
+}
+
+/** Whether a token cannot be a cron field but looks like a command or its arguments. */
+function looksLikeCommand(text: string): boolean {
+  return /[^0-9a-z*,\/?#-]/i.test(text) || /^[.\/]/.test(text) || /^--?[a-z]/i.test(text);
 }
 
 /** Whether a field's text parses without problems (used to tell a command from a sixth field). */
@@ -459,7 +466,7 @@ function parseItem(
         offset: stepAt,
         message:
           `step ${quote(stepText)} in ${name} ${quote(item)} is larger than ${first}-${last}, ` +
-          `so it matches only ${first}`,
+          `so it matches only ${name} ${first}`,
         hint: `cron steps count within the field and never carry over: ` +
           (last > first ? `use a step from 1 to ${last - first}, or ` : "") +
           `write ${quote(first)} if that is what you mean`,
@@ -548,7 +555,8 @@ export function neverFiresProblem(parsed: ParsedCrontab): CronProblem {
     message: `the schedule ${quote(parsed.line)} can never fire: no month it allows has ` +
       `a day-of-month ${quote(parsed.texts["day-of-month"])}` +
       (dowText === "*" ? "" : ` on a day-of-week ${quote(dowText)}`),
-    hint: "February has at most 29 days, and April, June, September and November have 30" +
+    hint: "check day-of-month against month: February has at most 29 days, and April, June, " +
+      "September and November have 30" +
       (dowStar && dowText !== "*"
         ? `; day-of-week ${quote(dowText)} starts with '*', so it narrows the days ` +
           "instead of adding to them"

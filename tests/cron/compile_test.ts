@@ -16,6 +16,14 @@ function checkProblems(
     got.map((p) => ({ field: p.field, message: p.message })),
     want.map((p) => ({ field: p.field, message: p.message })),
   );
+  for (const p of got) {
+    ok(/^[a-z'{]/.test(p.message), `message '${p.message}' does not start lower-case`);
+    ok(!p.hint || /^[a-z']/.test(p.hint), `hint '${p.hint}' does not start lower-case`);
+    ok(
+      !/"[^"]*"/.test(p.message.replace(/"the [^"]*"/g, "")),
+      `'${p.message}' double-quotes a value`,
+    );
+  }
   want.forEach((w, i) => {
     if (w.hint !== undefined) {
       ok(
@@ -365,6 +373,36 @@ const ERROR_ROWS: ErrorRow[] = [
       message: `jitter '30' is not a number of seconds of 0 or more`,
     }],
   },
+  {
+    name: "jitter 1e308 (absurd)",
+    cron: { hour: 1, jitter: 1e308 },
+    errors: [{
+      field: "jitter",
+      message: "jitter '1e+308' is more than the maximum of 86400 seconds (one day)",
+      hint: "write at most jitter: 86400",
+    }],
+  },
+  {
+    name: "jitter of a day and a second",
+    cron: { hour: 1, jitter: 86_401 },
+    errors: [{
+      field: "jitter",
+      message: "jitter '86401' is more than the maximum of 86400 seconds (one day)",
+    }],
+  },
+  {
+    name: "jitter .nan",
+    cron: { hour: 1, jitter: NaN },
+    errors: [{ field: "jitter", message: "jitter 'NaN' is not a number of seconds of 0 or more" }],
+  },
+  {
+    name: "jitter -.inf",
+    cron: { hour: 1, jitter: -Infinity },
+    errors: [{
+      field: "jitter",
+      message: "jitter '-Infinity' is not a number of seconds of 0 or more",
+    }],
+  },
   // Schedules that can never fire.
   {
     name: "never fires: February 30th",
@@ -573,6 +611,11 @@ for (const row of WARNING_ROWS) {
     checkProblems(result.warnings, row.warnings);
   });
 }
+
+Deno.test("compileTrigger accepts jitter up to one day", () => {
+  assertEquals(compileTrigger({ hour: 1, jitter: 86_400 }, "UTC").trigger?.jitterSeconds, 86_400);
+  assertEquals(compileTrigger({ hour: 1, jitter: 0.5 }, "UTC").trigger?.jitterSeconds, 0.5);
+});
 
 Deno.test("compileTrigger accepts every documented key and value form", () => {
   const result = compileTrigger({
