@@ -145,6 +145,37 @@ for (const zone of ["Europe/Berlin", "America/New_York", "Australia/Sydney"]) {
   }
 }
 
+/** The README's side-by-side table ("The same schedule in both forms"). */
+const README_PAIRS: { line: string; mapping: Record<string, string | number>; hours?: number }[] = [
+  { line: "0 3 * * 1-5", mapping: { day_of_week: "mon-fri", hour: 3 } },
+  { line: "30 9 * * 0", mapping: { day_of_week: 6, hour: 9, minute: 30 } },
+  { line: "30 9 * * 0", mapping: { day_of_week: "sun", hour: 9, minute: 30 } },
+  { line: "*/15 * * * *", mapping: { minute: "*/15" } },
+  { line: "*/10 * * * * *", mapping: { second: "*/10" }, hours: 6 },
+  { line: "@monthly", mapping: { day: 1 } },
+];
+
+for (const pair of README_PAIRS) {
+  Deno.test(`README: crontab '${pair.line}' is ${JSON.stringify(pair.mapping)}`, () => {
+    const from = Temporal.Instant.from("2026-01-01T00:00:00Z");
+    const until = from.add({ hours: pair.hours ?? 24 * 70 });
+    const want = timesUntil(compiled(pair.mapping, "Europe/Berlin"), from, until);
+    ok(want.length >= 2);
+    assertEquals(timesUntil(compiled(pair.line, "Europe/Berlin"), from, until), want);
+  });
+}
+
+Deno.test("README: '0 14 1 * fri' fires on the 1st and every Friday, '1st fri' on the first Friday", () => {
+  const line = times(compiled("0 14 1 * fri"), "2026-05-01T00:00:00Z", 3);
+  assertEquals(line, [
+    "2026-05-01T14:00:00+00:00",
+    "2026-05-08T14:00:00+00:00",
+    "2026-05-15T14:00:00+00:00",
+  ]);
+  const mapping = times(compiled({ day: "1st fri", hour: 14 }), "2026-05-02T00:00:00Z", 2);
+  assertEquals(mapping, ["2026-06-05T14:00:00+00:00", "2026-07-03T14:00:00+00:00"]);
+});
+
 /** One error row: a cron section (a line, or a mapping) and the problems it must give. */
 interface ErrorRow {
   name: string;
