@@ -21,7 +21,7 @@
  */
 
 import { type Expression, suggestion } from "./expressions.ts";
-import { type CronProblem, quote, type TimeField } from "./fields.ts";
+import { type CronProblem, MONTH_NAMES, quote, type TimeField } from "./fields.ts";
 import { MAX_YEAR, MIN_YEAR } from "./search.ts";
 
 /** The name of a crontab field, as crontab(5) calls them. */
@@ -61,7 +61,7 @@ const SPECS: Readonly<Record<CrontabField, CrontabSpec>> = {
     name: "month",
     min: 1,
     max: 12,
-    names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    names: MONTH_NAMES,
     takes: "month takes 1-12 or jan-dec",
     numbers: "1-12",
   },

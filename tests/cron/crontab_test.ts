@@ -11,6 +11,7 @@ import {
   type Trigger,
   upcomingFireTimes,
 } from "../../src/cron/trigger.ts";
+import { MONTH_NAMES } from "../../src/cron/fields.ts";
 
 /** A row of tests/fixtures/cron/crontab_fire_times.json (made by generate.py beside it). */
 interface FixtureRow {
@@ -837,20 +838,6 @@ Deno.test("hostile crontab: a line across YAML lines is read as one line", () =>
 type Item = { kind: "star" | "value" | "range"; a: number; b: number; step?: number };
 
 const LIMITS = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]] as const;
-const MONTH_NAMES = [
-  "jan",
-  "feb",
-  "mar",
-  "apr",
-  "may",
-  "jun",
-  "jul",
-  "aug",
-  "sep",
-  "oct",
-  "nov",
-  "dec",
-];
 const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 function random(seed: number): () => number {
