@@ -11,7 +11,8 @@ import {
   type Trigger,
   upcomingFireTimes,
 } from "../../src/cron/trigger.ts";
-import { MONTH_NAMES } from "../../src/cron/fields.ts";
+import { CRONTAB_FORM } from "../../src/cron/crontab.ts";
+import { MONTH_NAMES, quote } from "../../src/cron/fields.ts";
 
 /** A row of tests/fixtures/cron/crontab_fire_times.json (made by generate.py beside it). */
 interface FixtureRow {
@@ -789,6 +790,25 @@ Deno.test("nextFireTime of a crontab line is at or after from, and never before 
   assertEquals(at && formatFireTime(at), "2026-06-10T12:00:00+00:00");
   const same = nextFireTime(trigger, Temporal.Instant.from("2026-06-11T12:00:00Z"));
   assertEquals(same && formatFireTime(same), "2026-06-11T12:00:00+00:00");
+});
+
+Deno.test("CRONTAB_FORM (for the JSON Schema) takes every fixture line and refuses other dialects", () => {
+  for (const row of fixture.rows) ok(CRONTAB_FORM.test(row.line), row.line);
+  for (const line of ["0 0 12 ? * MON", "0 3 * *", "0 0 12 * * mon 2026", "", "0 3 * * * ls -l"]) {
+    ok(!CRONTAB_FORM.test(line), line);
+  }
+});
+
+Deno.test("quote() single-quotes, escapes control characters and cuts long values", () => {
+  assertEquals(quote("fry"), "'fry'");
+  assertEquals(quote(1e308), "'1e+308'");
+  assertEquals(quote("a\nb\u0007"), "'a\\nb\\u0007'");
+  const long = quote("x".repeat(500));
+  assertEquals(long.length, 62); // 59 characters and "…" between the quotes
+  ok(long.endsWith("…'"));
+  // A surrogate pair is never cut in half.
+  const emoji = quote("x".repeat(57) + "😀😀");
+  ok(!/[\ud800-\udbff]…/.test(emoji), emoji);
 });
 
 // Hostile input: huge, odd or binary lines end in a few clear problems, never a hang or a crash.
