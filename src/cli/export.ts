@@ -135,8 +135,9 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
 /**
  * Writes the export; returns the exit status. The files are created with
  * mode 0700 (they hold the resolved environment, secrets included), so the
- * umask narrows them further and nothing widens them; `--force` replaces a
- * file by a new one, never keeping an old file's wider mode.
+ * umask narrows them further and nothing widens them. They are written
+ * under temporary names and then renamed into place, so that a failure
+ * leaves none cut short.
  */
 export function exportCommand(
   target: string,
@@ -165,33 +166,61 @@ export function exportCommand(
     outDir,
   });
   const paths = files.map((f) => `${outDir}/${f.name}`);
-  const shownPath = (p: string) => bashQuote(relativeTo(p, deps.cwd));
-  try {
-    if (!flags.force) {
-      const existing = paths.filter((p) => fs.stat(p) !== undefined);
-      if (existing.length > 0) {
-        throw new UsageError(
-          `${existing.map((p) => `'${p}'`).join(", ")} already ${
-            existing.length === 1 ? "exists" : "exist"
-          }`,
-          "pass --force to overwrite, or --out DIR to write elsewhere",
-        );
-      }
+  if (!flags.force) {
+    const existing = paths.filter((p) => fs.stat(p) !== undefined);
+    if (existing.length > 0) {
+      throw new UsageError(
+        `${existing.map((p) => `'${p}'`).join(", ")} already ${
+          existing.length === 1 ? "exists" : "exist"
+        }`,
+        "pass --force to overwrite, or --out DIR to write elsewhere",
+      );
     }
+  }
+  // Every file is written under a temporary name first, then renamed into
+  // place: a full disk or a killed export leaves no script cut short, and
+  // --force replaces a file by a new one (never keeping an old, wider mode).
+  const temps = files.map((f) => `${outDir}/.${f.name}.${deps.process.pid}.tmp`);
+  const written: string[] = [];
+  let renamed = 0;
+  try {
     fs.mkdirp(outDir);
     files.forEach((f, i) => {
-      if (flags.force) fs.writeTextAtomic(paths[i], f.text, { mode: 0o700 });
-      else fs.writeText(paths[i], f.text, { createNew: true, mode: 0o700 });
-      deps.stdout(`wrote ${shownPath(paths[i])}\n`);
+      try {
+        fs.writeText(temps[i], f.text, { createNew: true, mode: 0o700 });
+      } catch (e) {
+        // One cut short (a full disk) is ours to remove; one that was there is not.
+        if (!(e instanceof FsError && e.kind === "already-exists")) written.push(temps[i]);
+        throw e;
+      }
+      written.push(temps[i]);
+    });
+    temps.forEach((t, i) => {
+      fs.rename(t, paths[i]);
+      renamed++;
     });
   } catch (e) {
     if (!(e instanceof FsError)) throw e;
-    throw new UserError(`cannot write the export to '${e.path}': ${e.message}`, {
-      hint: e.kind === "already-exists" && paths.includes(e.path)
-        ? "pass --force to overwrite, or --out DIR to write elsewhere"
-        : "pass --out DIR with a folder you can write to",
-    });
+    for (const t of written) {
+      try {
+        fs.remove(t);
+      } catch {
+        // Renamed already, or gone.
+      }
+    }
+    const failed = temps.includes(e.path) ? paths[temps.indexOf(e.path)] : e.path;
+    throw new UserError(
+      `cannot write the export to '${failed}': ${e.message}; ${
+        renamed === 0 ? "nothing was written" : `only ${paths.slice(0, renamed).join(", ")} were`
+      }`,
+      {
+        hint: e.kind === "no-space"
+          ? "free some space there, or pass --out DIR to write elsewhere"
+          : "pass --out DIR with a folder you can write to",
+      },
+    );
   }
+  for (const p of paths) deps.stdout(`wrote ${bashQuote(relativeTo(p, deps.cwd))}\n`);
   const submit = relativeTo(`${outDir}/submit.sh`, deps.cwd);
   deps.stdout(
     `submit the chain on the cluster with: ${
