@@ -10,7 +10,7 @@ import type { ExitStatus } from "../../src/model.ts";
 import type { SpawnSpec } from "../../src/ports.ts";
 import { createSlurmSpawner, routingSpawner } from "../../src/io/slurm.ts";
 import { systemClock } from "../../src/io/system.ts";
-import { hostileValues, PROBE_PY, readProbe } from "../slurm/hostile.ts";
+import { findNamed, hostileValues, PROBE_PY, readProbe } from "../slurm/hostile.ts";
 
 const FAKE_SBATCH = `#!/bin/bash
 # sbatch --parsable SCRIPT: refuse a script that asks for partition nosuch, else run it.
@@ -236,17 +236,6 @@ Deno.test("routingSpawner() sends executor slurm to the Slurm spawner, the rest 
   spawner.spawn(spec("true", { executor: undefined }));
   assert.deepEqual(seen, ["slurm", "local", "local"]);
 });
-
-/** Every file below `dir` whose name is `name`. */
-function findNamed(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.name === name) found.push(path);
-    if (e.isDirectory && !e.isSymlink) found.push(...findNamed(path, name));
-  }
-  return found;
-}
 
 Deno.test({
   name:

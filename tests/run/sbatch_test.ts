@@ -14,7 +14,7 @@ import {
 } from "../../src/run/sbatch.ts";
 import { describeEvent, formatExit } from "../../src/log/format.ts";
 import { UserError } from "../../src/errors.ts";
-import { hostileValues, PROBE_PY, readProbe, sbatchWords } from "../slurm/hostile.ts";
+import { findNamed, hostileValues, PROBE_PY, readProbe, sbatchWords } from "../slurm/hostile.ts";
 
 Deno.test("sbatchDirectives() writes every slurm option, and joins an extra option's value", () => {
   assert.deepEqual(
@@ -307,17 +307,6 @@ function info(state: string, reason: string, exitCode: number, signal: number): 
 /** A variable name a shell cannot export, with the value in it (but no '=': env(1) would split there). */
 function odd(value: string): string {
   return `odd-${value.replaceAll("=", "_")}`;
-}
-
-/** Every file below `dir` whose name is `name`. */
-function findNamed(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.name === name) found.push(path);
-    if (e.isDirectory && !e.isSymlink) found.push(...findNamed(path, name));
-  }
-  return found;
 }
 
 /** Runs bash on a script the way a fake sbatch would: from `dir`, with `env` on top. */

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { MAIN_TS, makeProject, runCli } from "../helpers.ts";
-import { hostileValues, PROBE_PY, readProbe } from "./hostile.ts";
+import { findNamed, hostileValues, PROBE_PY, readProbe } from "./hostile.ts";
 
 Deno.test({
   name: "export slurm refuses to overwrite without --force, and needs no sbatch",
@@ -79,17 +79,6 @@ echo "$*" >> "$FAKE_DIR/sbatch.calls"
   echo "job $n failed: $(cat "$FAKE_DIR/job$n.err")" >&2
 echo "$n"
 `;
-
-/** Every file below `dir` whose name is `name`. */
-function findNamed(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.name === name) found.push(path);
-    if (e.isDirectory && !e.isSymlink) found.push(...findNamed(path, name));
-  }
-  return found;
-}
 
 Deno.test({
   name:

@@ -51,6 +51,17 @@ export function hostileValues(
   }));
 }
 
+/** Every file below `dir` whose name is `name` (where a canary would have been touched). */
+export function findNamed(dir: string, name: string): string[] {
+  const found: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.name === name) found.push(path);
+    if (e.isDirectory && !e.isSymlink) found.push(...findNamed(path, name));
+  }
+  return found;
+}
+
 /**
  * A Python step that writes its argv, its whole environment and its working
  * directory, as hex of their bytes, to the file named by `$PROBE_OUT`.
