@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import {
+  findFirePython,
   fireEnv,
   makeProject,
   NO_FIRE,
@@ -398,7 +399,9 @@ Deno.test({
       `executor: slurm
 steps:
   - name: ${JSON.stringify(name)}
-    command: [python3, ${JSON.stringify(`${dir}/probe.py`)}, ${JSON.stringify(value)}]
+    command: [${JSON.stringify(findFirePython())}, ${JSON.stringify(`${dir}/probe.py`)}, ${
+        JSON.stringify(value)
+      }]
     cwd: ${JSON.stringify(work)}
     env: {HOSTILE: ${JSON.stringify(value)}, PROBE_OUT: ${JSON.stringify(`${top}/probe.json`)}}
     slurm: {extra: [--comment, ${JSON.stringify(comment)}]}
