@@ -118,7 +118,7 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
     files.push({ name, text });
     submit.push(
       i === 0
-        ? `submit ${bashQuote(step.name)} ${name}`
+        ? `submit ${bashQuote(step.name)} ${bashQuote(name)}`
         : `submit ${
           bashQuote(step.name)
         } ${name} --dependency=afterok:$id --kill-on-invalid-dep=yes`,

@@ -156,7 +156,7 @@ Deno.test({
     assert.match(script, /^export CRUDE_LINK_STEP=\$'x\\ntouch PWNED #'$/m);
     assert.doesNotMatch(script, /^touch/m);
     const submit = await Deno.readTextFile(`${dir}/slurm/submit.sh`);
-    assert.match(submit, /^submit \$'x\\ntouch PWNED #' 01-x_touch_PWNED_#\.sbatch$/m);
+    assert.match(submit, /^submit \$'x\\ntouch PWNED #' '01-x_touch_PWNED_#\.sbatch'$/m);
     assert.doesNotMatch(submit, /^touch/m);
   },
 });
