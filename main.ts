@@ -11,8 +11,9 @@
  */
 
 import { main } from "./src/cli/main.ts";
-import { systemDeps } from "./src/io/system.ts";
+import { createSystem } from "./src/io/system.ts";
 
-if (import.meta.main) Deno.exit(await main(Deno.args, systemDeps()));
+if (import.meta.main) Deno.exit(await main(Deno.args, createSystem()));
 
 export { main };
+export type * from "./src/ports.ts";

@@ -13,7 +13,6 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { CliDeps } from "./deps.ts";
 
 /** The shells `completions` writes scripts for. */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -149,12 +148,12 @@ export function completionScript(shell: Shell, spec: CompletionSpec): string {
 export function completionsCommand(
   shell: string,
   program: CommandLike,
-  deps: CliDeps,
+  write: (text: string) => void,
 ): number {
   if (!(SHELLS as readonly string[]).includes(shell)) {
     throw new UsageError(`no completions for shell '${shell}'; choose ${SHELLS.join(", ")}`);
   }
-  deps.stdout(completionScript(shell as Shell, specFromProgram(program)));
+  write(completionScript(shell as Shell, specFromProgram(program)));
   return 0;
 }
 

@@ -15,7 +15,7 @@ import type { Pipeline } from "../model.ts";
 import type { SpawnSpec } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
 import { renderBatchScript, safeName, sbatchDirectives } from "../run/sbatch.ts";
-import type { CliDeps } from "./deps.ts";
+import type { LoadHost } from "../config/load.ts";
 
 /** The flags of `export`. */
 export interface ExportFlags {
@@ -126,7 +126,11 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
 }
 
 /** Writes the export; returns the exit status. */
-export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps): number {
+export function exportCommand(
+  target: string,
+  flags: ExportFlags,
+  deps: { host: LoadHost; cwd: string; stdout(text: string): void; stderr(text: string): void },
+): number {
   if (target !== "slurm") {
     throw new UsageError(
       `cannot export to '${target}'`,

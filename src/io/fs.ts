@@ -68,6 +68,7 @@ function writable(file: Deno.FsFile, path: string): WritableFile {
     },
     size: () => attempt("stat", path, () => file.statSync().size),
     tryLock: () => attempt("lock", path, () => file.tryLockSync(true)),
+    truncate: () => attempt("truncate", path, () => file.truncateSync(0)),
     close() {
       if (!open) return;
       open = false;
@@ -139,6 +140,14 @@ export const systemFileSystem: FileSystem = {
       const kind = fsErrorKind(e);
       if (kind === "not-found" || kind === "not-a-directory") return undefined;
       throw new FsError(kind, "stat", path, e instanceof Error ? e.message : String(e));
+    }
+  },
+  exists(path) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      return false;
     }
   },
   mkdirp: (path) => attempt("mkdir", path, () => Deno.mkdirSync(path, { recursive: true })),
