@@ -141,6 +141,9 @@ export function describeHistoryError(e: HistoryError): { reason: string; hint: s
         hint: "try again when the other crude-link is done with it",
       };
     default:
-      return { reason: e.message, hint: aside };
+      return {
+        reason: e.message,
+        hint: `check that its disk is healthy and has free space; if the file is damaged, ${aside}`,
+      };
   }
 }

@@ -11,6 +11,7 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { ExitStatus, StepResult } from "../model.ts";
+import { dirname } from "../path.ts";
 import {
   type AttemptRecord,
   HistoryError,
@@ -118,10 +119,19 @@ function openReadOnly(path: string): HistoryStore {
     } catch (e) {
       closeQuietly(db);
       db = undefined;
-      // A WAL database in a read-only folder cannot get its shared-memory
-      // file: read it as immutable (nobody can write there anyway).
-      if (historyError(e, path).kind !== "cannot-open") throw e;
-      db = new DatabaseSync(immutableUrl(path), { readOnly: true });
+      const kind = historyError(e, path).kind;
+      if (kind === "corrupt" || kind === "newer-version") throw e;
+      // A WAL database whose folder is read-only or full cannot get its
+      // shared-memory file: read it as immutable (what a clean close left
+      // in the file itself), or say what the first attempt said.
+      try {
+        db = new DatabaseSync(immutableUrl(path), { readOnly: true });
+        userVersion(db);
+      } catch {
+        closeQuietly(db);
+        db = undefined;
+        throw e;
+      }
     }
     db.exec("PRAGMA busy_timeout = 10000");
     const version = userVersion(db);
@@ -179,9 +189,31 @@ function historyError(e: unknown, path: string): HistoryError {
   const detail = e instanceof Error ? e.message : String(e);
   const code = (e as { errcode?: number } | null)?.errcode;
   const primary = typeof code === "number" ? code & 0xff : undefined;
-  const kind = KINDS.find(([c]) => c === primary)?.[2] ??
+  let kind = KINDS.find(([c]) => c === primary)?.[2] ??
     KINDS.find(([, words]) => words.test(detail))?.[2] ?? "other";
+  // SQLite says only "disk I/O error" when its shared-memory or log file
+  // cannot grow: find out whether the disk is full.
+  if (kind === "other" && /disk I\/O error/i.test(detail) && diskIsFull(path)) kind = "no-space";
   return new HistoryError(kind, path, detail);
+}
+
+/** True when a small file cannot be written next to `path` for want of space. */
+function diskIsFull(path: string): boolean {
+  const probe = `${
+    dirname(path, Deno.build.os === "windows") || "."
+  }/.crude-link-space-probe-${Deno.pid}`;
+  try {
+    Deno.writeFileSync(probe, new Uint8Array(64 * 1024));
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === "ENOSPC";
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch {
+      // Not written.
+    }
+  }
 }
 
 class SqliteHistory implements HistoryStore {
