@@ -20,7 +20,7 @@ import { completionsCommand, SHELLS } from "./completions.ts";
 import type { HistoryFlags } from "./history.ts";
 
 /** The version printed by `--version`. */
-export const VERSION: string = denoJson.version;
+const VERSION: string = denoJson.version;
 
 /**
  * Runs crude-link with the given arguments (without the program name) on

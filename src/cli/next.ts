@@ -63,7 +63,7 @@ export function nextCommand(flags: NextFlags, system: System): number {
  * `--from`: an instant (`2026-11-25T10:00:00Z`, `…+01:00`), or a date-time or
  * date without an offset, read in the schedule's zone.
  */
-export function parseFrom(value: string, timeZone: string): Temporal.Instant {
+function parseFrom(value: string, timeZone: string): Temporal.Instant {
   const text = value.trim().replace(" ", "T");
   try {
     return Temporal.Instant.from(text);

@@ -18,7 +18,7 @@ import {
 const WINDOWS = Deno.build.os === "windows";
 
 /** The kind of a runtime error, from its class or its errno code. */
-export function fsErrorKind(e: unknown): FsErrorKind {
+function fsErrorKind(e: unknown): FsErrorKind {
   if (e instanceof Deno.errors.NotFound) return "not-found";
   if (e instanceof Deno.errors.AlreadyExists) return "already-exists";
   if (e instanceof Deno.errors.PermissionDenied) return "permission-denied";

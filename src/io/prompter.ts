@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FailureChoice, Prompter } from "../ports.ts";
+import type { DialogAnswer, FailureChoice, Prompter } from "../ports.ts";
 
 /** The signals the menu holds off while it is open. */
 const HELD = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -23,7 +23,7 @@ const HELD = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
  * and crude-link's own handlers (through the Signals port) still see every
  * signal: SIGTERM and SIGHUP abort `stop`, which closes the menu.
  */
-export const terminalPrompter: Prompter = async (input, stop) => {
+export const terminalPrompter: Prompter = async (input, stop): Promise<DialogAnswer> => {
   const [{ select }, { default: process }] = await Promise.all([
     import("@inquirer/prompts"),
     import("node:process"),

@@ -34,7 +34,7 @@ const OS = Deno.build.os;
  * interactive step, which shares crude-link's terminal) is signalled with
  * every process it started, found through /proc on Linux.
  */
-export const systemSpawner: Spawner = {
+const systemSpawner: Spawner = {
   spawn(spec: SpawnSpec): RunningProcess {
     const [program, ...args] = spec.argv;
     let child: Deno.ChildProcess;
@@ -183,13 +183,13 @@ function timer(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The machine's randomness. */
-export const systemRandom: Random = {
+const systemRandom: Random = {
   float: () => Math.random(),
   bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
 };
 
 /** The real stop signals (SIGTERM is Ctrl-Break on Windows; SIGHUP never comes there). */
-export const systemSignals: Signals = {
+const systemSignals: Signals = {
   on(signal, handler) {
     if (OS === "windows" && signal === "SIGHUP") return () => {};
     const native = nativeSignal(signal, OS);

@@ -21,7 +21,8 @@ Deno.test({
   async fn() {
     const dir = await makeProject({
       ...FAKES,
-      "config.yaml": "steps:\n  - name: train\n    executor: slurm\n    command: [sh, -c, 'echo hi']\n",
+      "config.yaml":
+        "steps:\n  - name: train\n    executor: slurm\n    command: [sh, -c, 'echo hi']\n",
     });
     const env = { PATH: `${dir}/bin:${Deno.env.get("PATH")}` };
     const run = await runCli(["--non-interactive"], { cwd: dir, env });
