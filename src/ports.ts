@@ -399,6 +399,8 @@ export type HistoryErrorKind =
   | "read-only"
   /** The file or its folder cannot be opened (missing folder, permissions). */
   | "cannot-open"
+  /** Something other than a file is at its path (a folder). */
+  | "not-a-file"
   /** The disk is full. */
   | "no-space"
   /** Written by a newer crude-link (a schema this one does not know). */

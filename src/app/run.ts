@@ -358,7 +358,8 @@ async function openState(
     fs.mkdirp(dir);
   } catch (e) {
     if (!(e instanceof FsError)) throw e;
-    const problem = `cannot create the state folder '${dir}': ${e.reason}`;
+    const reason = e.kind === "already-exists" ? "it is a file, not a folder" : e.reason;
+    const problem = `cannot create the state folder '${dir}': ${reason}`;
     const hint = "pass --state-dir DIR with a folder crude-link may write, or fix the permissions";
     if (scheduled || request.resume) {
       throw new UserError(problem, {

@@ -114,6 +114,8 @@ export function describeHistoryError(e: HistoryError): { reason: string; hint: s
   switch (e.kind) {
     case "corrupt":
       return { reason: `it is damaged or not a crude-link history (${e.message})`, hint: aside };
+    case "not-a-file":
+      return { reason: e.message, hint: aside };
     case "read-only":
       return {
         reason: `it cannot be written (${e.message})`,

@@ -79,6 +79,15 @@ type Row = Record<string, unknown>;
 /** History databases in SQLite files. */
 export const sqliteHistory: HistoryStores = {
   open(path, mode) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(path);
+    } catch {
+      // Missing (read-write creates it) or not reachable (opening says why).
+    }
+    if (info && !info.isFile) {
+      throw new HistoryError("not-a-file", path, "it is a folder, not a database file");
+    }
     return mode === "read-only" ? openReadOnly(path) : openReadWrite(path);
   },
 };

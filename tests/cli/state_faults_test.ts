@@ -59,6 +59,22 @@ Deno.test("an empty (0-byte) history shows no runs, and the next run records int
   assert.equal(run.status, "ok");
 });
 
+Deno.test("a folder where the history should be: 'history' exits 2 saying so; a run goes on without it", async () => {
+  const dir = await makeProject({
+    "config.yaml": CONFIG,
+    ".crude-link/history.sqlite/keep": "",
+  });
+  const history = await runCli(["history"], { cwd: dir });
+  assert.equal(history.code, 2);
+  assert.match(
+    history.stderr,
+    /^error: cannot read the run history '\.crude-link\/history\.sqlite': it is a folder, not a database file\n {2}hint: move it aside/,
+  );
+  const run = await runCli(["--non-interactive"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /Cannot use the run history .*: it is a folder, not a database file/);
+});
+
 Deno.test("a schedule whose state folder cannot be created exits 2, naming it and why", async () => {
   const dir = await makeProject({ "config.yaml": SCHEDULED });
   const r = await runCli(["--non-interactive", "--state-dir", "config.yaml/state"], { cwd: dir });
