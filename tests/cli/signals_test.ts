@@ -6,32 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { MAIN_TS, makeProject, spawnCli } from "../helpers.ts";
+import { MAIN_TS, makeProject, processExists as alive, spawnCli, waitFor } from "../helpers.ts";
 import { NO_TMUX, TmuxSession } from "../tmux.ts";
 
 const NO_STACK = /^\s+at /m;
 const POSIX = Deno.build.os !== "windows";
 
 const read = (p: string) => Deno.readTextFile(p).catch(() => "");
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** True while a process (or, with a negative id, a process group) exists. */
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A step that records its pid, its parent's and its child's, ignores SIGHUP itself, and waits. */
 const RECORDING_STEP = `steps:
@@ -61,7 +42,7 @@ Deno.test({
     const r = await finish(child);
     assert.equal(r.code, 129, r.stdout + r.stderr);
     // (Its processes are reaped by init, which may take a moment.)
-    await waitFor("the step's process group to be gone", () => Promise.resolve(!alive(-step)));
+    await waitFor("the step's process group to be gone", () => !alive(-step));
     assert.equal(alive(sleeper), false, "what the step started is gone");
     const log = await read(`${dir}/crude-link.log`);
     assert.match(log, / WARN {2}- - \| Received SIGHUP \(the terminal was closed\); stopping\n/);
@@ -92,8 +73,8 @@ Deno.test({
     const crudeLink = Number(await read(`${dir}/parent.pid`));
     const step = Number(await read(`${dir}/step.pid`));
     const sleeper = Number(await read(`${dir}/child.pid`));
-    await waitFor("crude-link to end", () => Promise.resolve(!alive(crudeLink)));
-    await waitFor("the step to end", () => Promise.resolve(!alive(step) && !alive(sleeper)));
+    await waitFor("crude-link to end", () => !alive(crudeLink));
+    await waitFor("the step to end", () => !alive(step) && !alive(sleeper));
     const history = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN_TS, "history", "--json"],
       cwd: dir,
@@ -158,7 +139,7 @@ Deno.test({
       assert.match(r.stdout, /stubborn: failed: killed by signal SIGKILL/);
       assert.doesNotMatch(r.stderr, NO_STACK);
       const step = Number(await read(`${dir}/step.pid`));
-      await waitFor("the step's process group to be gone", () => Promise.resolve(!alive(-step)));
+      await waitFor("the step's process group to be gone", () => !alive(-step));
     }
   },
 });
