@@ -12,6 +12,7 @@ import { historyPathIn, stateDirFor } from "../history/state.ts";
 import { formatDuration, formatExit } from "../log/format.ts";
 import {
   type AttemptRecord,
+  FsError,
   HistoryError,
   type HistoryStore,
   type RunRecord,
@@ -72,7 +73,16 @@ export function historyCommand(flags: HistoryFlags, system: System): number {
   const { out } = system.console;
   const dir = stateDirFor(flags.configFile, flags.stateDir);
   const path = historyPathIn(dir);
-  if (system.fs.stat(path) === undefined) {
+  let found;
+  try {
+    found = system.fs.stat(path);
+  } catch (e) {
+    if (!(e instanceof FsError)) throw e;
+    throw new UserError(`cannot read the run history '${path}': ${e.reason}`, {
+      hint: "check the permissions of the state folder, or pass --state-dir DIR",
+    });
+  }
+  if (found === undefined) {
     out.write(flags.json ? "[]\n" : `No runs recorded yet (no history in ${dir}/).\n`);
     return 0;
   }

@@ -200,7 +200,13 @@ export function initCommand(
     ? host.cwd
     : absolute(dir, host.cwd, windows);
   const files = starterFiles();
-  const exists = (path: string) => fs.stat(path) !== undefined;
+  const exists = (path: string) => {
+    try {
+      return fs.stat(path) !== undefined;
+    } catch {
+      return true; // Cannot look: never overwrite it.
+    }
+  };
   // `root/.` exists only when root is a folder (or a link to one).
   if (fs.exists(root) && !fs.exists(`${root}/.`)) {
     throw new UsageError(`'${dir}' exists and is not a folder; nothing was written`);
