@@ -16,7 +16,7 @@ import type { HistoryRecorder } from "../history/recorder.ts";
 import { planResume, type ResumePlan } from "../history/resume.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
 import { RotatingFile } from "../log/rotating_file.ts";
-import { createConsoleSink, createLogSink, type FlushableSink } from "../log/sinks.ts";
+import { createConsoleSink, createLogSink } from "../log/sinks.ts";
 import type { Pipeline, RunEvent, Sink } from "../model.ts";
 import { absolute } from "../path.ts";
 import {
@@ -102,6 +102,9 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         },
       );
     }
+    // The log opens once the lock is held: a second scheduler is told
+    // about the schedule, not about the log. What was said before goes to it now.
+    if (!interactive) output.openLog();
     const recorder = store && createHistoryRecorder(
       store,
       {
@@ -252,6 +255,11 @@ interface Output {
   readonly sink: Sink;
   /** Adds a sink (the history's, once it is open). */
   add(sink: Sink): void;
+  /**
+   * Opens the log file and gives it what was said so far; throws a
+   * {@link UserError} when it cannot be opened.
+   */
+  openLog(): void;
   /** Writes out what the batching sinks hold. */
   flush(): void;
   /** Flushes and closes everything; never throws. */
@@ -264,21 +272,29 @@ function openOutput(request: RunRequest, system: System, color: boolean): Output
     { write: (bytes) => void console.out.write(bytes), isTerminal: console.out.isTerminal },
     { color, columns: () => console.columns() },
   );
-  const log = request.interactive ? undefined : openLog(request.log, system.host.timeZone);
-  const flushing: FlushableSink[] = log ? [consoleSink, log.sink] : [consoleSink];
+  let log: ReturnType<typeof openLog> | undefined;
+  /** Events for the log, until it is open. */
+  const early: [RunEvent, number][] = [];
   const others: Sink[] = [];
   const flush = () => {
-    for (const s of flushing) s.flush();
+    consoleSink.flush();
+    log?.sink.flush();
   };
   return {
     sink(event, atMs) {
-      for (const s of flushing) s(event, atMs);
+      consoleSink(event, atMs);
+      if (log) log.sink(event, atMs);
+      else if (!request.interactive) early.push([event, atMs]);
       for (const s of others) s(event, atMs);
       // At a terminal the steps write straight to it, so crude-link's own
       // lines must be out before the next step starts: no batching there.
       if (request.interactive) consoleSink.flush();
     },
     add: (sink) => void others.push(sink),
+    openLog() {
+      log = openLog(request.log, system.host.timeZone);
+      for (const [event, atMs] of early.splice(0)) log.sink(event, atMs);
+    },
     flush,
     close() {
       consoleSink.close();
