@@ -172,7 +172,8 @@ Deno.test("one scheduler per config: a second is refused, naming the first; the 
   // Let the first reach its wait for the fire time (it holds the lock then).
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
   const second = fakeMachine({ fs });
-  const refused = await session(second, cron);
+  const secondLog = { path: `${logDir}/second.log`, maxBytes: 0, backups: 0 };
+  const refused = await session(second, { ...cron, log: secondLog });
   assert.ok(refused instanceof UserError);
   assert.equal(refused.exitCode, 2);
   assert.match(
@@ -183,6 +184,7 @@ Deno.test("one scheduler per config: a second is refused, naming the first; the 
     refused.hint!,
     /kill 4242.*the lock is \.crude-link\/scheduler-c\.yaml-[0-9a-f]{8}\.lock/,
   );
+  assert.throws(() => Deno.statSync(secondLog.path), "the refused one did not touch a log");
   first.signals.send("SIGTERM");
   assert.equal(await drive(first.clock, waiting), 143);
   assert.deepEqual(ran(first), [], "stopped while waiting: nothing ran");
