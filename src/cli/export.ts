@@ -13,10 +13,10 @@ import { bashQuote } from "../shell.ts";
 import { absolute, relativeTo } from "../path.ts";
 import type { Pipeline } from "../model.ts";
 import { type FileSystem, FsError, type SpawnSpec } from "../ports.ts";
-import { systemFileSystem } from "../io/fs.ts";
 import { makeLauncher } from "../run/launch.ts";
 import { renderBatchScript, safeName, sbatchDirectives } from "../run/sbatch.ts";
-import type { CliDeps } from "./deps.ts";
+import type { LoadHost } from "../config/load.ts";
+
 /** The flags of `export`. */
 export interface ExportFlags {
   /** The pipeline's YAML file. */
@@ -132,6 +132,22 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
   return files;
 }
 
+/** What `export` needs from the machine. */
+export interface ExportDeps {
+  /** Config loading and interpreter lookup. */
+  host: LoadHost;
+  /** Where the files go. */
+  fs: FileSystem;
+  /** The folder crude-link was started in. */
+  cwd: string;
+  /** This process's id (names the temporary files). */
+  pid: number;
+  /** Standard output. */
+  stdout(text: string): void;
+  /** Standard error. */
+  stderr(text: string): void;
+}
+
 /**
  * Writes the export; returns the exit status. The files are created with
  * mode 0700 (they hold the resolved environment, secrets included), so the
@@ -142,8 +158,7 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
 export function exportCommand(
   target: string,
   flags: ExportFlags,
-  deps: CliDeps,
-  fs: FileSystem = systemFileSystem,
+  deps: ExportDeps,
 ): number {
   if (target !== "slurm") {
     throw new UsageError(
@@ -167,7 +182,7 @@ export function exportCommand(
   });
   const paths = files.map((f) => `${outDir}/${f.name}`);
   if (!flags.force) {
-    const existing = paths.filter((p) => fs.stat(p) !== undefined);
+    const existing = paths.filter((p) => deps.fs.stat(p) !== undefined);
     if (existing.length > 0) {
       throw new UsageError(
         `${existing.map((p) => `'${p}'`).join(", ")} already ${
@@ -180,14 +195,14 @@ export function exportCommand(
   // Every file is written under a temporary name first, then renamed into
   // place: a full disk or a killed export leaves no script cut short, and
   // --force replaces a file by a new one (never keeping an old, wider mode).
-  const temps = files.map((f) => `${outDir}/.${f.name}.${deps.process.pid}.tmp`);
+  const temps = files.map((f) => `${outDir}/.${f.name}.${deps.pid}.tmp`);
   const written: string[] = [];
   let renamed = 0;
   try {
-    fs.mkdirp(outDir);
+    deps.fs.mkdirp(outDir);
     files.forEach((f, i) => {
       try {
-        fs.writeText(temps[i], f.text, { createNew: true, mode: 0o700 });
+        deps.fs.writeText(temps[i], f.text, { createNew: true, mode: 0o700 });
       } catch (e) {
         // One cut short (a full disk) is ours to remove; one that was there is not.
         if (!(e instanceof FsError && e.kind === "already-exists")) written.push(temps[i]);
@@ -196,14 +211,14 @@ export function exportCommand(
       written.push(temps[i]);
     });
     temps.forEach((t, i) => {
-      fs.rename(t, paths[i]);
+      deps.fs.rename(t, paths[i]);
       renamed++;
     });
   } catch (e) {
     if (!(e instanceof FsError)) throw e;
     for (const t of written) {
       try {
-        fs.remove(t);
+        deps.fs.remove(t);
       } catch {
         // Renamed already, or gone.
       }

@@ -7,6 +7,7 @@
  */
 
 import { ConfigError, type Diagnostic, didYouMean, UserError } from "../errors.ts";
+import { FsError } from "../ports.ts";
 import type { Pipeline, Step } from "../model.ts";
 import { chooseInterpreter, type HostInfo } from "../run/command_line.ts";
 import { parseYaml } from "./parse.ts";
@@ -64,13 +65,16 @@ export function readConfig(
   try {
     text = host.readTextFile(configFile);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    // The FileSystem port throws FsError; other hosts may throw Deno's errors.
+    if (e instanceof Deno.errors.NotFound || (e instanceof FsError && e.kind === "not-found")) {
       throw new UserError(`config file '${configFile}' not found`, {
         hint:
           "run crude-link in the folder that has it, pass --config-file PATH, or create one with 'crude-link init'",
       });
     }
-    if (e instanceof Deno.errors.IsADirectory) {
+    if (
+      e instanceof Deno.errors.IsADirectory || (e instanceof FsError && e.kind === "is-a-directory")
+    ) {
       throw new UserError(`'${configFile}' is a folder, not a config file`);
     }
     throw new UserError(

@@ -18,7 +18,7 @@ import {
 const WINDOWS = Deno.build.os === "windows";
 
 /** The kind of a runtime error, from its class or its errno code. */
-export function fsErrorKind(e: unknown): FsErrorKind {
+function fsErrorKind(e: unknown): FsErrorKind {
   if (e instanceof Deno.errors.NotFound) return "not-found";
   if (e instanceof Deno.errors.AlreadyExists) return "already-exists";
   if (e instanceof Deno.errors.PermissionDenied) return "permission-denied";
@@ -68,6 +68,7 @@ function writable(file: Deno.FsFile, path: string): WritableFile {
     },
     size: () => attempt("stat", path, () => file.statSync().size),
     tryLock: () => attempt("lock", path, () => file.tryLockSync(true)),
+    truncate: () => attempt("truncate", path, () => file.truncateSync(0)),
     close() {
       if (!open) return;
       open = false;
@@ -154,6 +155,14 @@ export const systemFileSystem: FileSystem = {
       const kind = fsErrorKind(e);
       if (kind === "not-found" || kind === "not-a-directory") return undefined;
       throw new FsError(kind, "stat", path, e instanceof Error ? e.message : String(e));
+    }
+  },
+  exists(path) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      return false;
     }
   },
   mkdirp: (path) => attempt("mkdir", path, () => Deno.mkdirSync(path, { recursive: true })),

@@ -1,14 +1,5 @@
 import assert from "node:assert/strict";
-import { makeProject, runCli } from "../helpers.ts";
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { makeProject, processExists as alive, runCli } from "../helpers.ts";
 
 Deno.test("a step's timeout stops its whole process group and the failure says 'timed out after'", async () => {
   const dir = await makeProject({
