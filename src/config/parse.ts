@@ -16,13 +16,15 @@ import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } fro
 import type { Diagnostic, SourcePos } from "../errors.ts";
 import { describeControl } from "./text.ts";
 
-/** The largest config file crude-link reads, in bytes (a 5,000-step config is about 0.5 MB). */
-export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+/** The largest config file crude-link reads, in bytes (a config of 5,000 steps is about 0.15 to 0.5 MB). */
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 
 /** A parsed config file: the document, and how to turn offsets into positions. */
 export interface ParsedYaml {
   /** The file name as the user gave it. */
   file: string;
+  /** The file's text. */
+  text: string;
   /** The YAML document, every scalar as text (failsafe schema). */
   doc: Document.Parsed;
   /** Maps a character offset to a 1-based position. */
@@ -47,8 +49,8 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     prettyErrors: false,
     uniqueKeys: false,
   });
-  if (unreadable) return { file, doc, posAt, diagnostics: [unreadable] };
-  return { file, doc, posAt, diagnostics: syntaxDiagnostics(text, doc, posAt) };
+  if (unreadable) return { file, text, doc, posAt, diagnostics: [unreadable] };
+  return { file, text, doc, posAt, diagnostics: syntaxDiagnostics(text, doc, posAt) };
 }
 
 /** A description of a file size for messages: `50.0 MB`. */
@@ -156,7 +158,7 @@ function syntaxDiagnostics(
       const line = lines[pos.line - 1] ?? "";
       d = {
         pos,
-        message: `YAML syntax error: ${lowerFirst(message)}`,
+        message: `YAML syntax error: ${ownWords(e.code, message)}`,
         hint: /[[{][^\]}]*\$\{/.test(line)
           ? "inside [ ] or { }, quote a value that uses ${...}: [echo, '${vars.x}']"
           : syntaxHint(e.code, message),
@@ -217,7 +219,12 @@ function firstLine(message: string): string {
   return line.endsWith(".") ? line.slice(0, -1) : line;
 }
 
-function lowerFirst(message: string): string {
+/** The parser's message, in the house style; reworded where it speaks of the parser's API. */
+function ownWords(code: string, message: string): string {
+  const stray = /token in YAML stream: "([\]}])"/.exec(message);
+  if (code === "UNEXPECTED_TOKEN" && stray) return `this '${stray[1]}' closes nothing`;
+  if (code === "MULTIPLE_DOCS") return "the file holds more than one YAML document";
+  if (code === "KEY_OVER_1024_CHARS") return "a key is longer than 1024 characters";
   return /^[A-Z][a-z]/.test(message) ? message[0].toLowerCase() + message.slice(1) : message;
 }
 
@@ -234,6 +241,8 @@ function syntaxHint(code: string, message: string): string | undefined {
     case "BAD_ALIAS":
     case "BAD_ANCHOR":
       return "an alias is written *name and refers to an anchor &name defined earlier in the file";
+    case "KEY_OVER_1024_CHARS":
+      return "is --config-file the right file? Keys are names, and YAML limits a key without quotes to 1024 characters";
     case "UNEXPECTED_TOKEN":
       if (/token in YAML stream: "[\]}]"/.test(message)) {
         return "remove it, or add the opening bracket it should close";

@@ -165,6 +165,21 @@ export function readSteps(
   return reads;
 }
 
+/** The longest step name: names go into every log line and into the step's environment. */
+export const MAX_NAME_LENGTH = 256;
+
+function nameFits(name: string, pos: SourcePos, out: Collector): boolean {
+  if (name.length <= MAX_NAME_LENGTH) return true;
+  out.error(
+    pos,
+    `the step name '${
+      show(name)
+    }' is ${name.length} characters long; a name may have up to ${MAX_NAME_LENGTH}`,
+    "give the step a shorter 'name'",
+  );
+  return false;
+}
+
 /** The mapping a step item stands for, and the config it comes from. */
 function stepSource(
   item: ValueNode,
@@ -311,7 +326,7 @@ function readStep(
     : undefined;
   const label = (writtenHere && ownName.ok ? ownName.value : undefined) ?? configName ??
     (ownName.ok ? ownName.value : undefined) ?? programName ?? `step ${index + 1}`;
-  const labelClean = values.noControl(label, pos, "the step name");
+  const labelClean = values.noControl(label, pos, "the step name") && nameFits(label, pos, out);
   const program = script.ok && command.ok
     ? readProgram(map, label, script.value, command.value, pos, configName, out)
     : INVALID;

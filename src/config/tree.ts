@@ -184,6 +184,24 @@ const SHORT_TAGS: Record<string, string> = {
   "tag:yaml.org,2002:seq": "!!seq",
 };
 
+/**
+ * PyYAML's order after a merge: the merged entries first, then the map's
+ * own; a later key replaces the value of an earlier one in place (a Python
+ * dict).
+ */
+function dictOrder(merged: MapEntry[], own: MapEntry[]): MapEntry[] {
+  const entries: MapEntry[] = [];
+  const index = new Map<string, number>();
+  for (const e of [...merged, ...own]) {
+    const at = index.get(e.key);
+    if (at === undefined) {
+      index.set(e.key, entries.length);
+      entries.push(e);
+    } else entries[at] = e;
+  }
+  return entries;
+}
+
 /** Shows a tag as written: `tag:yaml.org,2002:int` → `!!int`. */
 function tagName(tag: string): string {
   return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice(18)}` : tag;
@@ -222,6 +240,13 @@ class Builder {
     return this.#parsed.posAt(node?.range?.[0] ?? 0);
   }
 
+  /** Where `&name` is written: before its node, often on the line above. */
+  #anchorPos(name: string, node: Node): SourcePos {
+    const start = node.range?.[0] ?? 0;
+    const at = this.#parsed.text.lastIndexOf(`&${name}`, start);
+    return this.#parsed.posAt(at >= 0 ? at : start);
+  }
+
   #emptyScalar(pos: SourcePos): ScalarNode {
     return { kind: "scalar", value: null, text: "", quoted: false, empty: true, pos };
   }
@@ -241,7 +266,7 @@ class Builder {
     const anchor = (node as { anchor?: string }).anchor;
     if (anchor) {
       this.#building.add(anchor);
-      if (!this.#defined.has(anchor)) this.#defined.set(anchor, this.#pos(node));
+      if (!this.#defined.has(anchor)) this.#defined.set(anchor, this.#anchorPos(anchor, node));
     }
     const built = this.#value(node, depth);
     if (anchor) {
@@ -383,20 +408,10 @@ class Builder {
         continue;
       }
       seen.set(key.key, keyPos);
-      own.push({ ...key, keyPos, value, merged: false });
+      own.push({ key: key.key, keyValue: key.keyValue, keyPos, value, merged: false });
     }
-    // PyYAML: the merged entries first, then the map's own; a later key replaces
-    // the value of an earlier one in place (a Python dict).
-    const entries: MapEntry[] = [];
-    const index = new Map<string, number>();
+    const entries = merged.length > 0 ? dictOrder(merged, own) : own;
     let size = 1;
-    for (const e of merged.length > 0 ? [...merged, ...own] : own) {
-      const at = index.get(e.key);
-      if (at === undefined) {
-        index.set(e.key, entries.length);
-        entries.push(e);
-      } else entries[at] = e;
-    }
     for (const e of entries) size += this.#sizeOf(e.value);
     const map: MapNode = { kind: "map", entries, mergedFrom, pos };
     this.#size.set(map, size);
