@@ -19,7 +19,8 @@ export function readSlurm(
   out: Collector,
 ): Result<SlurmOptions | undefined> {
   const map = values.mapping(entry, "sbatch options");
-  if (!map.ok || map.value === undefined) return map as Result<undefined>;
+  if (!map.ok) return INVALID;
+  if (map.value === undefined) return ok(undefined);
   let valid = checkKeys(map.value.entries, SLURM_KEYS, "slurm option", out);
   const options: SlurmOptions = {};
   for (const e of map.value.entries) {

@@ -299,42 +299,41 @@ function readProgram(
   return INVALID;
 }
 
-/** Reads one item of `steps`; undefined when not even its program could be read. */
-function readStep(
+/**
+ * A step's name: a `name` written in the step item itself, else the config
+ * it comes from, else its `name`, else its program's file name. `ok` is
+ * false when the name is not valid (reported).
+ */
+function stepName(
   item: ValueNode,
+  map: MapNode,
+  configName: string | undefined,
   index: number,
-  configs: ConfigTable,
-  defaults: StepDefaults,
+  program: { script: Result<string | undefined>; command: Result<string[] | undefined> },
   values: Values,
   out: Collector,
-): StepRead | undefined {
-  const source = stepSource(item, configs, values, out);
-  if (!source) return undefined;
-  const { map, configName } = source;
-  const pos = item.pos;
-  const get = (key: string) => entryOf(map, key);
-  const keysKnown = checkKeys(map.entries, STEP_KEYS, "step key", out);
-
-  const ownName = values.text(get("name"), "the step name");
-  const script = values.text(get("script"), "the script path");
-  const command = values.stringList(get("command"), "command");
-  const writtenHere = item.kind === "map" && get("name")?.merged === false;
+): { label: string; ok: boolean } {
+  const nameEntry = entryOf(map, "name");
+  const own = values.text(nameEntry, "the step name");
+  const ownName = own.ok ? own.value : undefined;
+  const writtenHere = item.kind === "map" && nameEntry?.merged === false;
+  const { script, command } = program;
   const programName = script.ok && script.value
     ? basename(script.value, true)
     : command.ok && command.value?.[0]
     ? basename(command.value[0], true)
     : undefined;
-  const label = (writtenHere && ownName.ok ? ownName.value : undefined) ?? configName ??
-    (ownName.ok ? ownName.value : undefined) ?? programName ?? `step ${index + 1}`;
-  const labelClean = values.noControl(label, pos, "the step name") && nameFits(label, pos, out);
-  const program = script.ok && command.ok
-    ? readProgram(map, label, script.value, command.value, pos, configName, out)
-    : INVALID;
-  const interpreterEntry = get("interpreter");
-  const interpreter = values.argv(interpreterEntry, "interpreter");
-  const executor = values.oneOf(get("executor"), ["local", "slurm"] as const);
+  const label = (writtenHere ? ownName : undefined) ?? configName ?? ownName ?? programName ??
+    `step ${index + 1}`;
+  const ok = own.ok && values.noControl(label, item.pos, "the step name") &&
+    nameFits(label, item.pos, out);
+  return { label, ok };
+}
 
-  const options = {
+/** The options of a step beyond what it runs: each read on its own, all reported. */
+function readOptions(map: MapNode, values: Values, out: Collector) {
+  const get = (key: string) => entryOf(map, key);
+  return {
     arguments: values.arguments(get("arguments")),
     cwd: values.text(get("cwd"), "the working directory 'cwd'"),
     env: values.env(get("env")),
@@ -349,32 +348,54 @@ function readStep(
     ),
     slurm: readSlurm(get("slurm"), values, out),
   };
+}
+
+/** Reads one item of `steps`; undefined when not even its program could be read. */
+function readStep(
+  item: ValueNode,
+  index: number,
+  configs: ConfigTable,
+  defaults: StepDefaults,
+  values: Values,
+  out: Collector,
+): StepRead | undefined {
+  const source = stepSource(item, configs, values, out);
+  if (!source) return undefined;
+  const { map, configName } = source;
+  const get = (key: string) => entryOf(map, key);
+  const keysKnown = checkKeys(map.entries, STEP_KEYS, "step key", out);
+  const script = values.text(get("script"), "the script path");
+  const command = values.stringList(get("command"), "command");
+  const name = stepName(item, map, configName, index, { script, command }, values, out);
+  const program = script.ok && command.ok
+    ? readProgram(map, name.label, script.value, command.value, item.pos, configName, out)
+    : INVALID;
+  const interpreterEntry = get("interpreter");
+  const interpreter = values.argv(interpreterEntry, "interpreter");
+  const executor = values.oneOf(get("executor"), ["local", "slurm"] as const);
+  const options = allOk(readOptions(map, values, out));
   if (!program.ok || !interpreter.ok || !executor.ok) return undefined;
-  const read = allOk(options);
-  const explicit = interpreterEntry ? interpreter.value : undefined;
+
+  const python = program.value.kind === "script" && isPythonScript(program.value.script) &&
+      defaults.python !== undefined
+    ? [defaults.python]
+    : undefined;
   const step: Step = {
-    name: label,
+    name: name.label,
     index,
     program: program.value,
-    interpreter: explicit ??
-      (program.value.kind === "script" && isPythonScript(program.value.script) &&
-          defaults.python !== undefined
-        ? [defaults.python]
-        : undefined),
-    arguments: read?.arguments,
-    cwd: read?.cwd,
-    env: read?.env ?? {},
-    timeoutMs: read?.timeoutMs,
-    retries: read?.retries ?? 0,
-    retryDelayMs: read?.retryDelayMs ?? 0,
-    backoff: read?.backoff ?? 1,
+    interpreter: (interpreterEntry ? interpreter.value : undefined) ?? python,
+    arguments: options?.arguments,
+    cwd: options?.cwd,
+    env: options?.env ?? {},
+    timeoutMs: options?.timeoutMs,
+    retries: options?.retries ?? 0,
+    retryDelayMs: options?.retryDelayMs ?? 0,
+    backoff: options?.backoff ?? 1,
     executor: executor.value ?? defaults.executor,
-    slurm: defaults.slurm || read?.slurm ? { ...defaults.slurm, ...read?.slurm } : undefined,
-    pos,
+    slurm: defaults.slurm || options?.slurm ? { ...defaults.slurm, ...options?.slurm } : undefined,
+    pos: item.pos,
     programPos: (get("script") ?? get("command"))!.value.pos,
   };
-  return {
-    step,
-    complete: read !== undefined && keysKnown && labelClean && ownName.ok,
-  };
+  return { step, complete: options !== undefined && keysKnown && name.ok };
 }

@@ -196,7 +196,8 @@ export class Values {
     if (!r.ok) return INVALID;
     if (r.value.kind === "seq") return this.stringList(entry, what);
     const s = this.string(entry);
-    if (!s.ok || s.value === undefined) return s as Result<undefined>;
+    if (!s.ok) return INVALID;
+    if (s.value === undefined) return ok(undefined);
     return ok(s.value.trim().split(/\s+/).filter(Boolean));
   }
 
