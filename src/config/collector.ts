@@ -33,7 +33,7 @@ export class Collector {
 
   /** Records diagnostics found elsewhere (syntax errors, program checks) as errors. */
   addErrors(diagnostics: readonly Diagnostic[]): void {
-    this.#errors.push(...diagnostics);
+    for (const d of diagnostics) this.#errors.push(d);
   }
 
   /** Every error, in file order (line, then column). */

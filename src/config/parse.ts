@@ -118,7 +118,7 @@ function syntaxDiagnostics(
   const exhausted = errors.filter((e) => e.code === "RESOURCE_EXHAUSTION");
   if (exhausted.length > 0) {
     // The parser ran out of stack; everything after it is a consequence.
-    const first = Math.min(...exhausted.map((e) => e.pos[0]));
+    const first = exhausted.reduce((min, e) => Math.min(min, e.pos[0]), Infinity);
     return [{
       pos: posAt(first),
       message: "YAML syntax error: lists and mappings are nested too deeply to read",

@@ -389,7 +389,7 @@ class Builder {
       if (isScalar(keyNode) && keyNode.type === "PLAIN" && !keyNode.tag && keyNode.value === "<<") {
         const value = pair.value ? this.#node(pair.value, depth + 1) : this.#emptyScalar(pos);
         mergedFrom.push(value);
-        merged.push(...this.#mergeSources(value));
+        for (const e of this.#mergeSources(value)) merged.push(e);
         continue;
       }
       const keyPos = this.#pos(keyNode ?? pair.value);

@@ -169,8 +169,9 @@ function checkEveryInterpolation(root: ValueNode, values: Values): void {
       if (typeof node.value === "string" && Interpolator.has(node.value)) {
         values.checkInterpolation(node as ScalarNode);
       }
-    } else if (node.kind === "seq") stack.push(...[...node.items].reverse());
-    else if (node.kind === "map") {
+    } else if (node.kind === "seq") {
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    } else if (node.kind === "map") {
       for (let i = node.entries.length - 1; i >= 0; i--) stack.push(node.entries[i].value);
     }
   }

@@ -308,3 +308,14 @@ Deno.test("explicit tags are read as PyYAML reads them; unknown tags are an erro
     "the tag '!foo' is not supported",
   ]);
 });
+
+Deno.test("a list of 300,000 values and a merge of a 200,000-key mapping load (no call per item)", () => {
+  const items = Array(300_000).fill("x").join(",");
+  const list = load(`steps:\n  - command: [echo]\n    arguments: [${items}]\n`).steps[0].arguments;
+  assert.equal(list?.kind === "positional" && list.values.length, 300_000);
+  const keys = Array.from({ length: 200_000 }, (_, i) => `k${i.toString(36)}: x`).join(",");
+  const map = load(
+    `vars:\n  big: &big {${keys}}\nsteps:\n  - command: [echo]\n    arguments: {<<: *big}\n`,
+  ).steps[0].arguments;
+  assert.equal(map?.kind === "named" && map.entries.length, 200_000);
+});
