@@ -20,6 +20,7 @@ import {
   type ConfigDocument,
   deref,
   describe,
+  isEmpty,
   type MapEntry,
   type MapNode,
   MAX_EXPANDED,
@@ -109,10 +110,9 @@ export class Values {
     return ok(r.value.kind === "scalar" ? r.value.value : undefined);
   }
 
+  /** Where a problem with an entry's value is shown: at the value, or at the key when it has none. */
   #where(entry: MapEntry): SourcePos {
-    return deref(entry.value).kind === "scalar" && isEmptyScalar(entry.value)
-      ? entry.keyPos
-      : entry.value.pos;
+    return isEmpty(entry.value) ? entry.keyPos : entry.value.pos;
   }
 
   /** A string (numbers as Python writes them); undefined when absent. */
@@ -300,7 +300,7 @@ export class Values {
    * when absent or empty. Anything else is "'key' must be a mapping of <what>".
    */
   mapping(entry: MapEntry | undefined, what: string, hint?: string): Result<MapNode | undefined> {
-    if (!entry || isEmptyScalar(entry.value)) return ok(undefined);
+    if (!entry || isEmpty(entry.value)) return ok(undefined);
     const r = this.read(entry.value);
     if (!r.ok) return INVALID;
     if (r.value.kind === "map") return ok(r.value);
@@ -314,7 +314,7 @@ export class Values {
 
   /** A step's arguments: a mapping (`--key=value`) or a list (positional). */
   arguments(entry: MapEntry | undefined): Result<StepArguments | undefined> {
-    if (!entry || isEmptyScalar(entry.value)) return ok(undefined);
+    if (!entry || isEmpty(entry.value)) return ok(undefined);
     const r = this.read(entry.value);
     if (!r.ok) return INVALID;
     const start = this.#produced;
@@ -461,9 +461,4 @@ export class Values {
     }
     return failed ? INVALID : ok(env);
   }
-}
-
-function isEmptyScalar(node: ValueNode): boolean {
-  const n = deref(node);
-  return n.kind === "scalar" && n.empty;
 }
