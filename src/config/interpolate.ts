@@ -36,6 +36,9 @@ class Reported extends Error {}
 
 const MAX_DEPTH = 64;
 
+/** The longest text interpolation may build (references inside references multiply). */
+export const MAX_TEXT = 1_000_000;
+
 /** How many names a "has: …" hint lists. */
 const LISTED = 12;
 
@@ -123,6 +126,14 @@ export class Interpolator {
         );
       }
       out += pythonStr(r.value);
+      if (out.length > MAX_TEXT) {
+        this.#fail(
+          node,
+          part.index,
+          `this value would be longer than ${MAX_TEXT.toLocaleString("en-US")} characters`,
+          "references repeat what they point to, and nested ones multiply: refer to shorter values",
+        );
+      }
     }
     return { kind: "value", value: out };
   }

@@ -12,7 +12,7 @@ import { parseYaml } from "../../src/config/parse.ts";
 import { validateConfig } from "../../src/config/validate.ts";
 import type { Diagnostic } from "../../src/errors.ts";
 import type { Pipeline } from "../../src/model.ts";
-import { aliasBomb, referenceBomb } from "../fixtures/configs/hostile.ts";
+import { aliasBomb, referenceBomb, stringBomb } from "../fixtures/configs/hostile.ts";
 
 function load(text: string): Pipeline {
   const r = validateConfig(parseYaml(text, "c.yaml"));
@@ -80,6 +80,14 @@ Deno.test("a bomb of ${vars…} references is bounded where the arguments use it
   assert.equal(errs.length, 1);
   assert.equal(errs[0].pos.line, 11);
   assert.match(errs[0].message, /more than 1,000,000 in all/);
+  assert.ok(errs[0].hint);
+});
+
+Deno.test("strings built of references of references stop at 1,000,000 characters, at the level that crosses", () => {
+  const errs = problems(stringBomb());
+  assert.equal(errs.length, 1);
+  assert.equal(errs[0].pos.line, 8);
+  assert.equal(errs[0].message, "this value would be longer than 1,000,000 characters");
   assert.ok(errs[0].hint);
 });
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { loadConfig, type LoadHost, readConfig } from "../../src/config/load.ts";
 import { ConfigError, UserError } from "../../src/errors.ts";
 import { type FileInfo, FsError } from "../../src/ports.ts";
-import { aliasBomb, referenceBomb } from "../fixtures/configs/hostile.ts";
+import { aliasBomb, referenceBomb, stringBomb } from "../fixtures/configs/hostile.ts";
 import { makeProject, runCli } from "../helpers.ts";
 
 /** A host with the given files (path → text); every program is on PATH except `missing`. */
@@ -136,6 +136,7 @@ Deno.test("read errors are told apart by kind, from the FileSystem port or the r
 const HOSTILE: Record<string, string | Uint8Array> = {
   "bomb.yaml": aliasBomb("arguments: *i"),
   "references.yaml": referenceBomb(),
+  "strings.yaml": stringBomb(),
   "recursive.yaml": "steps:\n  - command: [echo]\n    arguments: &a {s: *a}\n",
   "self.yaml": "steps:\n  - command: [echo]\n    arguments: {x: '${steps}'}\n",
   "deep.yaml": "vars: " + "[".repeat(10_000) + "\n",
