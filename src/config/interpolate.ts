@@ -52,6 +52,9 @@ export class Interpolator {
   readonly #cache = new Map<ScalarNode, Resolved>();
   readonly #failed = new Set<ScalarNode>();
   readonly #reported = new Set<string>();
+  /** How many `${…}` are open inside the one being evaluated (`${a.${b}}`). */
+  #nested = 0;
+  #tooDeep = false;
 
   /** Problems go to `out`, one per failing scalar. */
   constructor(doc: ConfigDocument, env: Record<string, string | undefined>, out: Collector) {
@@ -183,12 +186,26 @@ export class Interpolator {
 
   /** Evaluates the inside of one `${…}`: nested interpolations first, then a resolver or a path. */
   #evaluate(inner: string, index: number, node: ScalarNode): Resolved {
-    if (this.#stack.length > MAX_DEPTH) {
-      this.#fail(node, index, `interpolation '\${${show(inner)}}' is nested too deeply`);
+    if (this.#stack.length + this.#nested > MAX_DEPTH) {
+      // One chain that is too deep is one problem, wherever its resolution starts.
+      if (this.#tooDeep) throw new Reported("already reported");
+      this.#tooDeep = true;
+      this.#fail(
+        node,
+        index,
+        `interpolation '\${${show(inner)}}' is nested more than ${MAX_DEPTH} levels deep`,
+        "a reference may lead to another, but not through so many; refer to the value directly",
+      );
     }
     let expr = inner;
     if (inner.includes("${")) {
-      const r = this.#resolveText(inner, node);
+      this.#nested++;
+      let r: Resolved;
+      try {
+        r = this.#resolveText(inner, node);
+      } finally {
+        this.#nested--;
+      }
       if (r.kind === "node") {
         this.#fail(node, index, `'\${${show(inner)}}' builds a key from a mapping or list`);
       }

@@ -91,6 +91,21 @@ Deno.test("strings built of references of references stop at 1,000,000 character
   assert.ok(errs[0].hint);
 });
 
+Deno.test("5,000 nested '${' and a chain of 3,000 references are one error each, not a stack overflow", () => {
+  const nested = problems(
+    `steps:\n  - command: [echo]\n    name: "${"${".repeat(5000)}x${"}".repeat(5000)}"\n`,
+  );
+  assert.equal(nested.length, 1);
+  assert.match(nested[0].message, /is nested more than 64 levels deep$/);
+  const links = Array.from({ length: 3000 }, (_, i) => `  v${i}: \${vars.v${i + 1}}\n`).join("");
+  const chain = problems(
+    `vars:\n${links}  v3000: end\nsteps:\n  - command: [echo]\n    name: \${vars.v0}\n`,
+  );
+  assert.equal(chain.length, 1);
+  assert.match(chain[0].message, /is nested more than 64 levels deep$/);
+  assert.ok(chain[0].hint);
+});
+
 Deno.test("aliases that repeat many small values stay within the bound (5,000 merged steps)", () => {
   const configs =
     "configs:\n  - c: &c\n      command: [echo]\n      arguments: {a: 1, b: [1, 2, 3]}\n";
