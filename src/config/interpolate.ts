@@ -13,7 +13,8 @@
  * @module
  */
 
-import { didYouMean, type SourcePos } from "../errors.ts";
+import type { SourcePos } from "../errors.ts";
+import { suggest } from "./keys.ts";
 import type { Collector } from "./collector.ts";
 import { pythonStr } from "./scalars.ts";
 import { show } from "./text.ts";
@@ -291,7 +292,7 @@ export class Interpolator {
       }
       if (next === undefined) {
         const where = walked.length ? `'${show(walked.join("."))}'` : "the top of the file";
-        const guess = key.length <= 100 ? didYouMean(key, options) : undefined;
+        const guess = suggest(key, options);
         this.#fail(
           node,
           index,

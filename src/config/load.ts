@@ -8,7 +8,8 @@
  * @module
  */
 
-import { ConfigError, type Diagnostic, didYouMean, UserError } from "../errors.ts";
+import { ConfigError, type Diagnostic, UserError } from "../errors.ts";
+import { suggest } from "./keys.ts";
 import type { Pipeline, Step } from "../model.ts";
 import type { FileInfo } from "../ports.ts";
 import { chooseInterpreter, type HostInfo } from "../run/command_line.ts";
@@ -257,7 +258,7 @@ function suggestPath(path: string, host: LoadHost): string | undefined {
   } catch {
     return `the folder '${dir}' does not exist either (paths are relative to the folder crude-link is started in)`;
   }
-  const guess = didYouMean(base, names);
+  const guess = suggest(base, names);
   return guess
     ? `did you mean '${slash >= 0 ? path.slice(0, slash + 1) : ""}${guess}'?`
     : undefined;

@@ -24,7 +24,8 @@
  */
 
 import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
-import { didYouMean, type SourcePos } from "../errors.ts";
+import type { SourcePos } from "../errors.ts";
+import { suggest } from "./keys.ts";
 import type { Collector } from "./collector.ts";
 import type { ParsedYaml } from "./parse.ts";
 import { pythonStr, readPlainScalar, readTaggedScalar, type ScalarValue } from "./scalars.ts";
@@ -475,7 +476,7 @@ class Builder {
     const names = [...this.#defined.keys()];
     for (const { name, pos } of this.#undefinedAliases) {
       const later = this.#defined.get(name);
-      const guess = later ? undefined : didYouMean(name, names);
+      const guess = later ? undefined : suggest(name, names);
       this.#out.error(
         pos,
         `alias '*${show(name)}' refers to an anchor that is not defined${
