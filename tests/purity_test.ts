@@ -31,7 +31,6 @@ const NOT_YET_PURE: Record<string, string> = {
   "log/format.ts": "output helper: the time zone comes in as an argument",
   "log/rotating_file.ts": "output helper: the log goes through the FileSystem port",
   "log/sinks.ts": "output helper: the Console port gives the width",
-  "config/load.ts": "config helper: FsError kinds instead of Deno.errors",
 };
 
 function sources(dir: URL, prefix = ""): string[] {

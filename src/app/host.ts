@@ -31,5 +31,6 @@ export function loadHost(system: Pick<System, "host" | "fs">): LoadHost {
     isExecutable: (path) => fs.isExecutable(path),
     realPath: (path) => fs.realPath(path),
     mkdirp: (path) => fs.mkdirp(path),
+    stat: (path) => fs.stat(path),
   };
 }
