@@ -180,6 +180,16 @@ const REJECTED: { name: string; yaml: string }[] = [
     yaml: "configs:\n  a: a.py\nsteps:\n  - script: a.py\n",
   },
   { name: "cron as a list", yaml: `cron: [hour]\n${STEP}steps:\n  - <<: *a\n` },
+  { name: "a crontab line of three fields", yaml: `cron: '0 3 *'\n${STEP}steps:\n  - <<: *a\n` },
+  {
+    name: "a crontab line with APScheduler fields",
+    yaml: `cron: {crontab: '0 3 * * *', hour: 3}\n${STEP}steps:\n  - <<: *a\n`,
+  },
+  { name: "a crontab line that is a number", yaml: `cron: 5\n${STEP}steps:\n  - <<: *a\n` },
+  {
+    name: "crontab jitter of two days",
+    yaml: `cron: {crontab: '@daily', jitter: 172800}\n${STEP}steps:\n  - <<: *a\n`,
+  },
   { name: "an unknown cron field", yaml: `cron:\n  hours: 1\n${STEP}steps:\n  - <<: *a\n` },
   ...[
     ["hour", "24"],
@@ -210,6 +220,7 @@ const REJECTED: { name: string; yaml: string }[] = [
     ["timezone", "1"],
     ["jitter", "'10'"],
     ["jitter", "-1"],
+    ["jitter", "1e308"],
   ].map(([field, value]) => ({
     name: `cron ${field}: ${value}`,
     yaml: `cron:\n  ${field}: ${value}\n${STEP}steps:\n  - <<: *a\n`,

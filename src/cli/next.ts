@@ -6,7 +6,7 @@
  */
 
 import { readConfig } from "../config/load.ts";
-import { formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
+import { describeTrigger, formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
 import { formatDiagnostic, UsageError, UserError } from "../errors.ts";
 import { loadHost } from "../app/host.ts";
 import type { System } from "../ports.ts";
@@ -44,6 +44,11 @@ export function nextCommand(flags: NextFlags, system: System): number {
   const times = upcomingFireTimes(cron.trigger, from, flags.count).map(
     formatFireTime,
   );
+  // The schedule in its normalised form, for people: on stderr, so that
+  // stdout stays one fire time per line for scripts.
+  if (!flags.json) {
+    err.write(`schedule: ${describeTrigger(cron.trigger)} in ${cron.trigger.timeZone}\n`);
+  }
   out.write(
     flags.json ? JSON.stringify(times) + "\n" : times.map((t) => t + "\n").join(""),
   );
