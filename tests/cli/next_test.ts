@@ -112,50 +112,57 @@ Deno.test("validate warns that day and day_of_week are ANDed and suggests '1st f
   assert.match(r.stdout, /schedule: .*next fire time \d{4}-/);
 });
 
-Deno.test("with --non-interactive and cron, the pipeline runs at each fire time until stopped", async () => {
-  const dir = await makeProject({
-    "config.yaml": `cron:
-  second: '*'
+for (
+  const [form, cron, shown] of [
+    ["APScheduler fields", "cron:\n  second: '*'", "cron[second='*']"],
+    ["a six-field crontab line", "cron: '* * * * * *'", "crontab '* * * * * *'"],
+  ]
+) {
+  Deno.test(`with --non-interactive and cron as ${form}, the pipeline runs at each fire time until stopped`, async () => {
+    const dir = await makeProject({
+      "config.yaml": `${cron}
 steps:
   - name: stamp
     command: [sh, -c, 'date +%s >> stamps.txt']
 `,
-  });
-  const child = spawnCli(["--non-interactive"], { cwd: dir });
-  const deadline = Date.now() + 15_000;
-  let stamps: string[] = [];
-  while (Date.now() < deadline && stamps.length < 3) {
-    await new Promise((r) => setTimeout(r, 200));
-    try {
-      stamps = (await Deno.readTextFile(`${dir}/stamps.txt`)).trim().split(
-        "\n",
-      );
-    } catch {
-      // not yet
+    });
+    const child = spawnCli(["--non-interactive"], { cwd: dir });
+    const deadline = Date.now() + 15_000;
+    let stamps: string[] = [];
+    while (Date.now() < deadline && stamps.length < 3) {
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        stamps = (await Deno.readTextFile(`${dir}/stamps.txt`)).trim().split(
+          "\n",
+        );
+      } catch {
+        // not yet
+      }
     }
-  }
-  child.kill("SIGTERM");
-  const status = await child.status;
-  await child.stdout.cancel();
-  await child.stderr.cancel();
-  assert.equal(status.code, 143);
-  assert.ok(stamps.length >= 3, `ran ${stamps.length} times`);
-  const seconds = stamps.map(Number);
-  for (let i = 1; i < seconds.length; i++) {
-    assert.ok(seconds[i] > seconds[i - 1], "one run per fire time");
-  }
-  const log = await Deno.readTextFile(`${dir}/crude-link.log`);
-  assert.match(
-    log,
-    /Next run at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, in /,
-  );
-  assert.match(log, /trigger: cron/);
-  assert.doesNotMatch(
-    log,
-    /trigger: manual/,
-    "no run at start-up without --run-now",
-  );
-});
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await child.stdout.cancel();
+    await child.stderr.cancel();
+    assert.equal(status.code, 143);
+    assert.ok(stamps.length >= 3, `ran ${stamps.length} times`);
+    const seconds = stamps.map(Number);
+    for (let i = 1; i < seconds.length; i++) {
+      assert.ok(seconds[i] > seconds[i - 1], "one run per fire time");
+    }
+    const log = await Deno.readTextFile(`${dir}/crude-link.log`);
+    assert.match(
+      log,
+      /Next run at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, in /,
+    );
+    assert.match(log, /trigger: cron/);
+    assert.ok(log.includes(`Schedule: ${shown} in `), "the log names the schedule");
+    assert.doesNotMatch(
+      log,
+      /trigger: manual/,
+      "no run at start-up without --run-now",
+    );
+  });
+}
 
 Deno.test("with cron, a failed run stops the schedule with status 1", async () => {
   const dir = await makeProject({
