@@ -34,7 +34,7 @@ globalThis.addEventListener(
   "unload",
   () => Deno.removeSync(dir, { recursive: true }),
 );
-const formatter = new LogFormatter({ timeZone: "Europe/Berlin" });
+const formatter = new LogFormatter("Europe/Berlin");
 const t0 = Date.UTC(2026, 10, 25, 14, 30);
 
 Deno.bench({

@@ -7,7 +7,7 @@
  * @module
  */
 
-import pc from "picocolors";
+import { colors, wantColor } from "../ansi.ts";
 import { loadConfig } from "../config/load.ts";
 import { describeTrigger } from "../cron/trigger.ts";
 import { formatDiagnostic, UserError } from "../errors.ts";
@@ -16,9 +16,11 @@ import { planResume, type ResumePlan } from "../history/resume.ts";
 import { createHistorySink } from "../history/sink.ts";
 import { lockPathFor, sha256, stateDirFor } from "../history/state.ts";
 import { HISTORY_FILE, HistoryStore } from "../history/store.ts";
-import { formatDuration, formatExit } from "../log/format.ts";
-import { RotatingFile } from "../log/rotating_file.ts";
-import { createConsoleSink, createLogSink, type FlushableSink } from "../log/sinks.ts";
+import { systemConsole } from "../io/console.ts";
+import { systemFileSystem } from "../io/fs.ts";
+import { escapeControl, formatDuration, formatExit } from "../log/format.ts";
+import { openRunLog, type RunLog } from "../log/run_log.ts";
+import { createConsoleSink } from "../log/sinks.ts";
 import type { Pipeline, RunEvent, Sink } from "../model.ts";
 import type { FailureChoice } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
@@ -57,31 +59,26 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
   const interactive = !flags.nonInteractive;
   const scheduled = !interactive && pipeline.cron !== undefined && !flags.resume;
 
-  const color = deps.stdoutIsTerminal && !deps.env.NO_COLOR;
-  const consoleSink = createConsoleSink(
-    { write: deps.stdoutBytes, isTerminal: deps.stdoutIsTerminal },
-    { color },
-  );
-  const sinks: FlushableSink[] = [consoleSink];
-  if (!interactive) {
-    sinks.push(createLogSink(
-      new RotatingFile({
-        path: flags.logFile,
-        maxBytes: flags.logMaxBytes,
-        backupCount: flags.logBackups,
-      }),
-    ));
-  }
-  const flush = () => {
-    for (const s of sinks) s.flush();
-  };
+  // Wiring until the System object provides them: the console written in
+  // the background (a reader that does not read holds up nothing) and the
+  // file system port.
+  const con = systemConsole();
+  const color = wantColor(con.out.isTerminal, deps.env);
+  const consoleSink = createConsoleSink(con.out, {
+    color,
+    columns: con.columns,
+    fullRecord: interactive ? undefined : `the log file '${escapeControl(flags.logFile)}'`,
+  });
+  // The log opens once the schedule lock is held (a second scheduler is
+  // told about the schedule, not the log); what is said before goes to it then.
+  let log: RunLog | undefined;
+  const early: [RunEvent, number][] = [];
   const extraSinks: Sink[] = [];
-  // At a terminal the steps write straight to it, so crude-link's own lines
-  // must be out before the next step starts: no batching there.
   const sink: Sink = (e, at) => {
-    for (const s of sinks) s(e, at);
+    consoleSink(e, at);
+    if (log) log(e, at);
+    else if (!interactive) early.push([e, at]);
     for (const s of extraSinks) s(e, at);
-    if (interactive) consoleSink.flush();
   };
   const say = (level: "info" | "warn" | "error", text: string) =>
     sink({ type: "message", level, text } satisfies RunEvent, deps.clock.nowMs());
@@ -108,6 +105,23 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
         { pid: deps.process.pid, hostname: deps.process.hostname, configPath: state.configPath },
         deps.process.isAlive,
       );
+    }
+    if (!interactive) {
+      log = openRunLog(systemFileSystem, {
+        path: flags.logFile,
+        maxBytes: flags.logMaxBytes,
+        backupCount: flags.logBackups,
+        timeZone: deps.timeZone,
+        holder: {
+          pid: deps.process.pid,
+          hostname: deps.process.hostname,
+          sinceMs: deps.clock.nowMs(),
+        },
+        // Problems with the log go to the console only.
+        report: (level, text) => consoleSink({ type: "message", level, text }, deps.clock.nowMs()),
+        windows: deps.host.os === "windows",
+      });
+      for (const [e, at] of early.splice(0)) log(e, at);
     }
     if (state.store) {
       extraSinks.push(createHistorySink(state.store, {
@@ -150,7 +164,15 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
     );
 
     const onFailure = (failure: StepFailure) =>
-      askWhatNext(failure, { pipeline, deps, interactive, color, say, flush, stop });
+      askWhatNext(failure, {
+        pipeline,
+        deps,
+        interactive,
+        color,
+        say,
+        settle: () => con.out.drain(1000),
+        stop,
+      });
     const runOnce = (trigger: "manual" | "cron" | "resume") =>
       runPipeline(pipeline, {
         spawner: deps.spawner,
@@ -162,6 +184,9 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
         }),
         onFailure,
         stop: stop.signal,
+        // At a terminal the steps write straight to it: crude-link's own
+        // lines must be out before a step starts.
+        beforeStart: interactive ? () => con.out.drain(1000) : undefined,
       }, {
         runId: resume?.runId ?? newRunId(deps.clock.nowMs()),
         trigger,
@@ -188,7 +213,8 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
     for (const off of unsubscribe) off();
     lock?.release();
     state.store?.close();
-    flush();
+    log?.close();
+    await consoleSink.finish(2000);
   }
 }
 
@@ -235,7 +261,7 @@ interface DialogContext {
   interactive: boolean;
   color: boolean;
   say: (level: "info" | "warn" | "error", text: string) => void;
-  flush: () => void;
+  settle: () => Promise<void>;
   stop: AbortController;
 }
 
@@ -250,7 +276,7 @@ async function askWhatNext(failure: StepFailure, ctx: DialogContext): Promise<Fa
     );
     return "stop";
   }
-  ctx.flush();
+  await ctx.settle();
   deps.stdout(failureReport(failure, ctx.color));
   const steps = ctx.pipeline.steps;
   const answer = await deps.prompter({
@@ -270,16 +296,16 @@ const SHOW_CURSOR = "\x1b[?25h";
 
 /** What the user sees above the dialog: which step, how it ended, its last lines. */
 export function failureReport(failure: StepFailure, color: boolean): string {
-  const c = pc.createColors(color);
+  const c = colors(color);
   const attempts = failure.attempts > 1 ? ` (attempt ${failure.attempts})` : "";
   const lines = [
     "",
-    c.red(c.bold(`✗ Step '${failure.step.name}' failed`)) +
+    c.red(c.bold(`✗ Step '${escapeControl(failure.step.name)}' failed`)) +
     `: ${formatExit(failure.exit)} after ${formatDuration(failure.durationMs)}${attempts}`,
   ];
   if (failure.tail.length > 0) {
     lines.push(c.dim("  its last lines:"));
-    for (const line of failure.tail) lines.push(c.dim("  │ ") + line);
+    for (const line of failure.tail) lines.push(c.dim("  │ ") + escapeControl(line));
   }
   return lines.join("\n") + "\n\n";
 }
