@@ -86,6 +86,7 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
   const state = await openState(flags, deps, text, say);
   let lock: Lock | undefined;
   const unsubscribe: (() => void)[] = [];
+  let stopRequested = false;
   try {
     let resume: ResumePlan | undefined;
     if (flags.resume) {
@@ -151,6 +152,7 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
     const stop = new AbortController();
     const stopOn = (signal: StopSignal) =>
       deps.onSignal(signal, () => {
+        stopRequested = true;
         if (!stop.signal.aborted) {
           say("warn", `Received ${signal}; stopping`);
           stop.abort(signal);
@@ -214,7 +216,9 @@ export async function runCommand(flags: RunFlags, deps: CliDeps): Promise<number
     lock?.release();
     state.store?.close();
     log?.close();
-    await consoleSink.finish(2000);
+    // A console reader that does not read may delay the exit this long, no
+    // longer (less after a stop signal).
+    await consoleSink.finish(stopRequested ? 1000 : 5000);
   }
 }
 

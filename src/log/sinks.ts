@@ -167,7 +167,9 @@ const CLEAR_TO_END = "\x1b[K";
  *   store the chunk as UTF-16 and encoding it three times slower;
  * - crude-link's own events as `[crude-link] <step>: <text>` (the escaped
  *   texts of {@link describeEvent}; warnings yellow, errors red), including
- *   the summary table at the end of a run;
+ *   the summary table at the end of a run. A full console holds these
+ *   (up to 1000 events) rather than dropping them, and shows them after
+ *   the notice of what was dropped;
  * - on a terminal, `step-progress` is drawn live on the last row (`\r`,
  *   prefix, text cut to the terminal width, clear to end of line; never in
  *   the error colour) and replaced by the step's next line on that stream;
@@ -216,17 +218,29 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     const text = s.text.length > room ? s.text.slice(0, room) : s.text;
     return "\r" + f.prefix + text + CLEAR_TO_END;
   };
-  const send = (text: string): void => {
+  /** crude-link's own lines the console refused: shown once it takes text again. */
+  const held: string[] = [];
+  /** Says what was dropped and shows what was held; false while the console is still full. */
+  const catchUp = (): boolean => {
     if (dropped > 0) {
-      const notice = droppedNotice();
-      if (out.write(notice)) {
-        dropped = 0;
-      } else {
-        dropped += countLines(text);
-        return;
-      }
+      if (!out.write(droppedNotice())) return false;
+      dropped = 0;
     }
-    if (!out.write(text)) dropped += countLines(text);
+    while (held.length > 0) {
+      if (!out.write(held[0])) return false;
+      held.shift();
+    }
+    return true;
+  };
+  /** A step's output (and progress): dropped, and counted, when the console is full. */
+  const send = (text: string): void => {
+    if (!catchUp() || !out.write(text)) dropped += countLines(text);
+  };
+  /** crude-link's own lines: held (up to a bound) when the console is full. */
+  const sendOwn = (text: string): void => {
+    if (catchUp() && out.write(text)) return;
+    if (held.length < 1000) held.push(text);
+    else dropped += countLines(text);
   };
   const droppedNotice = (): string => {
     const n = dropped;
@@ -237,9 +251,8 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     return (shown ? "\r" + CLEAR_TO_END : "") + c.yellow(text) + "\n";
   };
   /** Whole lines, above the progress row if one is drawn. */
-  const emit = (lines: string): void => {
-    send(shown === undefined ? lines : "\r" + CLEAR_TO_END + lines + progressRow(shown).slice(1));
-  };
+  const above = (lines: string): string =>
+    shown === undefined ? lines : "\r" + CLEAR_TO_END + lines + progressRow(shown).slice(1);
   const own = (event: RunEvent): string => {
     let s = "";
     for (const r of describeEvent(event)) {
@@ -265,7 +278,7 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
           shown = undefined;
           send("\r" + CLEAR_TO_END + lines);
         } else {
-          emit(lines);
+          send(above(lines));
         }
         return;
       }
@@ -281,10 +294,10 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
           send("\n");
           shown = undefined;
         }
-        emit(own(event));
+        sendOwn(own(event));
         return;
       default:
-        emit(own(event));
+        sendOwn(above(own(event)));
     }
   };
 
@@ -293,12 +306,13 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
       send("\n");
       shown = undefined;
     }
-    if (dropped > 0) {
+    let caughtUp = catchUp();
+    if (!caughtUp) {
       // Give a slow reader the chance to catch up, then say what it missed.
       await out.drain(timeoutMs / 2);
-      if (out.write(droppedNotice())) dropped = 0;
+      caughtUp = catchUp();
     }
-    await out.drain(dropped > 0 ? 0 : timeoutMs / 2);
+    await out.drain(caughtUp ? timeoutMs / 2 : 0);
   };
   return Object.assign(sink, { finish });
 }

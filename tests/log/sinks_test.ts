@@ -235,7 +235,7 @@ Deno.test("console sink prints other lines above a progress row and redraws it",
   );
 });
 
-Deno.test("console sink counts the lines a full console drops and says how many once it takes text again", async () => {
+Deno.test("console sink counts the output lines a full console drops, says how many once it takes text again, and holds its own lines till then", async () => {
   const c = fakeChannel(false);
   const sink = createConsoleSink(c.channel, { color: false, fullRecord: "the log file 'x.log'" });
   sink(out("stdout", "shown"), T);
@@ -247,7 +247,8 @@ Deno.test("console sink counts the lines a full console drops and says how many 
   assert.equal(
     c.text(),
     "train | shown\n" +
-      "[crude-link] the console could not keep up: 4 lines were not shown; the log file 'x.log' has them\n" +
+      "[crude-link] the console could not keep up: 3 lines were not shown; the log file 'x.log' has them\n" +
+      "[crude-link] own line\n" +
       "train | back\n",
   );
   c.channel.full = true;
