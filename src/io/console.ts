@@ -19,21 +19,27 @@ export interface QueuedChannelOptions {
   /** Whether it is a terminal. */
   isTerminal: boolean;
   /**
-   * The most text held for a slow reader, in UTF-16 units (about bytes for
-   * ASCII). A write that would pass it is dropped. Default 8 MiB: a burst
-   * of output to a reader that reads is not cut, a reader that stops
-   * reading costs at most this much memory.
+   * The most text held for a slow reader, in bytes. A write that would pass
+   * it is dropped. Default 4 MiB: a burst of output to a reader that reads
+   * is not cut, a reader that stops reading costs at most this much memory.
    */
   limit?: number;
 }
 
+/** Size of the blocks queued text is encoded into. */
+const BLOCK = 64 * 1024;
+/** How many emptied blocks are kept for reuse. */
+const POOL = 8;
+
 /**
- * An {@link OutputChannel} over an asynchronous writer: `write()` queues
- * and returns at once; one background loop writes everything queued with
- * one write (per round), in order. When the queue would pass its limit the
- * new text is dropped and counted: memory stays bounded, and nothing waits
- * for the reader. When the reader is gone (a closed pipe), the rest is
- * dropped silently.
+ * An {@link OutputChannel} over an asynchronous writer: `write()` encodes
+ * the text at once into 64 KiB blocks and returns; one background loop
+ * writes the blocks, in order, one write each. When the queue would pass
+ * its limit the new text is dropped and counted: memory stays bounded, and
+ * nothing waits for the reader. No queued text stays on the JavaScript heap
+ * (it would outlive collections and grow the heap while a reader is slow);
+ * emptied blocks are reused. When the reader is gone (a closed pipe), the
+ * rest is dropped silently.
  */
 export class QueuedChannel implements OutputChannel {
   /** Whether it is a terminal. */
@@ -41,19 +47,21 @@ export class QueuedChannel implements OutputChannel {
   readonly #target: ChannelTarget;
   readonly #limit: number;
   readonly #encoder = new TextEncoder();
-  #queue: (string | Uint8Array)[] = [];
+  /** Filled blocks and the bytes used in each, oldest first; the last one may still be filling. */
+  #blocks: { bytes: Uint8Array; size: number }[] = [];
+  /** Emptied blocks for reuse. */
+  #pool: Uint8Array[] = [];
   #queued = 0;
   #writing = false;
   #broken = false;
   #dropped = 0;
   #idle: (() => void)[] = [];
-  #buffer = new Uint8Array(64 * 1024);
 
   /** Creates a channel writing to `target`. */
   constructor(target: ChannelTarget, options: QueuedChannelOptions) {
     this.#target = target;
     this.isTerminal = options.isTerminal;
-    this.#limit = options.limit ?? 8 * 1024 * 1024;
+    this.#limit = options.limit ?? 4 * 1024 * 1024;
   }
 
   /** Queues text (or bytes); false when it was dropped because the queue was full. */
@@ -63,8 +71,8 @@ export class QueuedChannel implements OutputChannel {
       this.#dropped++;
       return false;
     }
-    this.#queue.push(data);
-    this.#queued += data.length;
+    if (typeof data === "string") this.#appendText(data);
+    else this.#appendBytes(data);
     if (!this.#writing) void this.#pump();
     return true;
   }
@@ -92,29 +100,58 @@ export class QueuedChannel implements OutputChannel {
     return n;
   }
 
+  /** The block being filled (a new one when there is none, or `fresh`). */
+  #tail(fresh = false): { bytes: Uint8Array; size: number } {
+    const last = this.#blocks.at(-1);
+    if (last !== undefined && !fresh && last.size < last.bytes.length) return last;
+    const block = { bytes: this.#pool.pop() ?? new Uint8Array(BLOCK), size: 0 };
+    this.#blocks.push(block);
+    return block;
+  }
+
+  #appendText(text: string): void {
+    let rest = text;
+    let fresh = false;
+    while (true) {
+      const block = this.#tail(fresh);
+      const { read, written } = this.#encoder.encodeInto(rest, block.bytes.subarray(block.size));
+      block.size += written;
+      this.#queued += written;
+      if (read === rest.length) return;
+      // The next character does not fit in this block: it starts another.
+      rest = rest.slice(read);
+      fresh = true;
+    }
+  }
+
+  #appendBytes(bytes: Uint8Array): void {
+    let at = 0;
+    while (at < bytes.length) {
+      const block = this.#tail();
+      const n = Math.min(block.bytes.length - block.size, bytes.length - at);
+      block.bytes.set(bytes.subarray(at, at + n), block.size);
+      block.size += n;
+      this.#queued += n;
+      at += n;
+    }
+  }
+
   async #pump(): Promise<void> {
     this.#writing = true;
     try {
-      while (this.#queue.length > 0 && !this.#broken) {
-        // Small writes are joined into one; a large one is written alone.
-        let take = 0;
-        let size = 0;
-        while (take < this.#queue.length && (take === 0 || size < SMALL)) {
-          size += this.#queue[take++].length;
-        }
-        const batch = this.#queue.splice(0, take);
-        const bytes = this.#encode(batch);
+      while (this.#blocks.length > 0 && !this.#broken) {
+        // Taken out of the queue: a write meanwhile starts another block.
+        const { bytes, size } = this.#blocks.shift()!;
         try {
           let done = 0;
-          while (done < bytes.length) done += await this.#target.write(bytes.subarray(done));
+          while (done < size) done += await this.#target.write(bytes.subarray(done, size));
         } catch {
           // The reader is gone (crude-link | head): nothing more to say there.
           this.#broken = true;
-          this.#queue = [];
+          this.#blocks = [];
         }
         this.#queued -= size;
-        // A buffer grown for one long line is not kept.
-        if (this.#buffer.length > 4 * SMALL * 3) this.#buffer = new Uint8Array(SMALL);
+        if (this.#pool.length < POOL) this.#pool.push(bytes);
       }
     } finally {
       this.#queued = 0;
@@ -122,28 +159,7 @@ export class QueuedChannel implements OutputChannel {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
-
-  /** The batch as bytes, in a buffer reused from one write to the next. */
-  #encode(batch: (string | Uint8Array)[]): Uint8Array {
-    if (batch.length === 1 && typeof batch[0] !== "string") return batch[0];
-    let size = 0;
-    for (const d of batch) size += typeof d === "string" ? d.length * 3 : d.length;
-    if (this.#buffer.length < size) this.#buffer = new Uint8Array(size);
-    let at = 0;
-    for (const d of batch) {
-      if (typeof d === "string") {
-        at += this.#encoder.encodeInto(d, this.#buffer.subarray(at)).written;
-      } else {
-        this.#buffer.set(d, at);
-        at += d.length;
-      }
-    }
-    return this.#buffer.subarray(0, at);
-  }
 }
-
-/** Queued writes are joined into one write up to this size (UTF-16 units). */
-const SMALL = 64 * 1024;
 
 /** The terminal's width, or 80 when it has none. */
 function columns(): number {

@@ -234,9 +234,24 @@ export class LogFormatter {
     stream: OutputStream | undefined,
     lines: string,
   ): string {
+    return this.blockParts(atMs, level, step, stream, lines).join("");
+  }
+
+  /**
+   * {@link LogFormatter.block} in three parts (the first prefix, the lines
+   * with the other prefixes, the last newline), to be written one after the
+   * other: joining them would copy the whole block once more.
+   */
+  blockParts(
+    atMs: number,
+    level: LogLevel,
+    step: string | undefined,
+    stream: OutputStream | undefined,
+    lines: string,
+  ): [string, string, string] {
     const prefix = this.prefix(atMs, level, step, stream);
     const text = escapeLines(lines);
-    return prefix + (text.includes("\n") ? text.replaceAll("\n", this.#joiner) : text) + "\n";
+    return [prefix, text.includes("\n") ? text.replaceAll("\n", this.#joiner) : text, "\n"];
   }
 
   /**

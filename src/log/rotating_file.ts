@@ -148,13 +148,15 @@ export class RotatingFile {
   }
 
   /**
-   * Writes whole lines: `text` is one or more lines, each ending with `\n`.
-   * Throws {@link LogWriteError} when the file system refuses them; writes
-   * after {@link RotatingFile.close} are ignored.
+   * Writes whole lines: `text` (the parts one after the other) is one or
+   * more lines, each ending with `\n`. Throws {@link LogWriteError} when the
+   * file system refuses them; writes after {@link RotatingFile.close} are
+   * ignored.
    */
-  write(text: string): void {
-    if (this.#closed || text === "") return;
+  write(...text: string[]): void {
+    if (this.#closed) return;
     let bytes = this.#encode(text);
+    if (bytes.length === 0) return;
     if (this.#cutLine) {
       const joined = new Uint8Array(bytes.length + 1);
       joined[0] = NEWLINE;
@@ -182,13 +184,18 @@ export class RotatingFile {
     this.#file = undefined;
   }
 
-  #encode(text: string): Uint8Array {
-    let { read, written } = this.#encoder.encodeInto(text, this.#buffer);
-    if (read < text.length) {
-      this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, text.length * 3));
-      ({ read, written } = this.#encoder.encodeInto(text, this.#buffer));
+  /** The parts as UTF-8, one after the other, in a buffer reused from one write to the next. */
+  #encode(parts: string[]): Uint8Array {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (this.#buffer.length < length * 3) {
+      this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, length * 3));
     }
-    return this.#buffer.subarray(0, written);
+    let at = 0;
+    for (const part of parts) {
+      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
+    }
+    return this.#buffer.subarray(0, at);
   }
 
   /** Writes whole lines (`bytes` ends with a newline), rotating before overflow. */

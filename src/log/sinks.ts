@@ -72,7 +72,7 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   let down: { since: number; error: FsError; lost: number; lastTry: number } | undefined;
   const path = escapeControl(file.path);
 
-  const write = (text: string, atMs: number): void => {
+  const write = (atMs: number, ...text: string[]): void => {
     if (down !== undefined && atMs - down.lastTry < retryMs) {
       down.lost += countLines(text);
       return;
@@ -91,7 +91,7 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
         down = undefined;
         report("warn", `the log file '${path}' can be written again; ${gap} are missing from it`);
       }
-      file.write(text);
+      file.write(...text);
       const problem = file.takeRotateProblem();
       if (problem !== undefined) {
         const text = `cannot rotate the log file '${path}': ${
@@ -122,12 +122,18 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
 
   const sink = (event: RunEvent, atMs: number): void => {
     if (event.type === "step-progress") return;
-    write(formatter.event(event, atMs), atMs);
+    if (event.type === "step-output") {
+      write(atMs, ...formatter.blockParts(atMs, "info", event.step, event.stream, event.text));
+    } else {
+      write(atMs, formatter.event(event, atMs));
+    }
   };
   return Object.assign(sink, { close: () => file.close() });
 }
 
-function countLines(text: string): number {
+/** How many line ends the text (or the parts together) holds. */
+function countLines(text: string | string[]): number {
+  if (typeof text !== "string") return text.reduce((n, t) => n + countLines(t), 0);
   let n = 0;
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
   return n;

@@ -385,12 +385,14 @@ async function pump(
 
 /**
  * Keeps the last blocks of output for the failure report: at most
- * {@link TAIL_LINES} blocks of at most as many lines each.
+ * {@link TAIL_LINES} blocks of at most as many lines each, each a copy (a
+ * slice would keep the whole chunk it came from in memory).
  */
 function remember(recent: string[], block: string): void {
   let cut = block.length;
   for (let i = 0; i < TAIL_LINES && cut > 0; i++) cut = block.lastIndexOf("\n", cut - 1);
-  recent.push(cut > 0 ? block.slice(cut + 1) : block);
+  // Joining to a one-character string and slicing it off makes a flat copy.
+  recent.push((" " + (cut > 0 ? block.slice(cut + 1) : block)).slice(1));
   if (recent.length > TAIL_LINES) recent.shift();
 }
 
