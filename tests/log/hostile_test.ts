@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { systemFileSystem } from "../../src/io/fs.ts";
 import { fireEnv, MAIN_TS, makeProject, NO_FIRE, runCli, spawnCli } from "../helpers.ts";
 
 const IS_ROOT = Deno.build.os === "linux" && Deno.uid() === 0;
@@ -27,15 +28,6 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): 
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -165,7 +157,10 @@ print("space is back")
       });
       const stdout = new Response(child.stdout).text();
       const stderr = new Response(child.stderr).text();
-      await waitFor(() => exists(`${dir}/phase1`), "the step to fill the disk");
+      await waitFor(
+        () => systemFileSystem.stat(`${dir}/phase1`) !== undefined,
+        "the step to fill the disk",
+      );
       Deno.removeSync(`${disk}/filler`);
       Deno.writeTextFileSync(`${dir}/go`, "");
       const status = await child.status;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { UserError } from "../../src/errors.ts";
 import { systemFileSystem } from "../../src/io/fs.ts";
 import { lockPathOf, openRunLog, type RunLogOptions } from "../../src/log/run_log.ts";
-import type { FileSystem } from "../../src/ports.ts";
+import { type FileSystem, FsError } from "../../src/ports.ts";
 import { MemoryFs } from "./memory_fs.ts";
 
 const T = Date.UTC(2026, 10, 25, 14, 30);
@@ -121,4 +121,31 @@ Deno.test("openRunLog takes /dev/null as a log that never rotates and needs no l
   a.close();
   b.close();
   assert.equal(systemFileSystem.stat("/dev/null.1"), undefined);
+});
+
+Deno.test("openRunLog says what to do when the log's folder may not be written (as root this cannot be made real)", () => {
+  const fs = new MemoryFs();
+  const denied: FileSystem = {
+    readText: (p) => fs.readText(p),
+    writeText: (p, t) => fs.writeText(p, t),
+    writeTextAtomic: (p, t) => fs.writeTextAtomic(p, t),
+    openAppend(path: string) {
+      throw new FsError("permission-denied", "open", path, "Permission denied (os error 13)");
+    },
+    openTruncate: (p) => fs.openTruncate(p),
+    stat: (p) => fs.stat(p),
+    mkdirp: (p) => fs.mkdirp(p),
+    rename: (a, b) => fs.rename(a, b),
+    remove: (p) => fs.remove(p),
+    realPath: (p) => fs.realPath(p),
+    listDir: (p) => fs.listDir(p),
+    isExecutable: () => false,
+  };
+  const e = refusal(denied, options("/srv/run.log"));
+  assert.equal(e.exitCode, 2);
+  assert.equal(
+    e.message,
+    "cannot write the log file '/srv/run.log': permission denied on '/srv/run.log'",
+  );
+  assert.match(e.hint ?? "", /a folder this user may write to/);
 });
