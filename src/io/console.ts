@@ -161,6 +161,66 @@ export class QueuedChannel implements OutputChannel {
   }
 }
 
+/**
+ * An {@link OutputChannel} for a console that is a regular file or a device
+ * such as `/dev/null`: writing to those never waits for a reader, so text is
+ * written at once (no queue, no background writes and their threads).
+ */
+export class DirectChannel implements OutputChannel {
+  /** Never a terminal. */
+  readonly isTerminal = false;
+  readonly #file: { writeSync(bytes: Uint8Array): number };
+  readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(64 * 1024);
+  #broken = false;
+
+  /** Creates a channel writing to `file`. */
+  constructor(file: { writeSync(bytes: Uint8Array): number }) {
+    this.#file = file;
+  }
+
+  /** Writes at once; always true (a file that cannot be written drops the rest quietly). */
+  write(data: string | Uint8Array): boolean {
+    if (this.#broken || data.length === 0) return true;
+    let bytes: Uint8Array;
+    if (typeof data === "string") {
+      if (this.#buffer.length < data.length * 3) this.#buffer = new Uint8Array(data.length * 3);
+      bytes = this.#buffer.subarray(0, this.#encoder.encodeInto(data, this.#buffer).written);
+    } else {
+      bytes = data;
+    }
+    try {
+      let done = 0;
+      while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+    } catch {
+      this.#broken = true;
+    }
+    if (this.#buffer.length > 1024 * 1024) this.#buffer = new Uint8Array(64 * 1024);
+    return true;
+  }
+
+  /** Nothing is ever queued. */
+  drain(_timeoutMs: number): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing is ever dropped. */
+  takeDropped(): number {
+    return 0;
+  }
+}
+
+/** Whether a standard stream is a regular file or a device that is not a terminal. */
+function neverBlocks(path: string, isTerminal: boolean): boolean {
+  if (isTerminal || Deno.build.os === "windows") return false;
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile || info.isCharDevice === true;
+  } catch {
+    return false;
+  }
+}
+
 /** The terminal's width, or 80 when it has none. */
 function columns(): number {
   try {
@@ -170,11 +230,21 @@ function columns(): number {
   }
 }
 
-/** The console of this process: stdout and stderr as {@link QueuedChannel}s. */
+/**
+ * The console of this process: stdout and stderr as {@link QueuedChannel}s
+ * (a terminal, a pipe, a socket such as journald's), or {@link DirectChannel}s
+ * when they are a file or `/dev/null`.
+ */
 export function systemConsole(): Console {
+  const channel = (file: typeof Deno.stdout, path: string): OutputChannel => {
+    const isTerminal = file.isTerminal();
+    return neverBlocks(path, isTerminal)
+      ? new DirectChannel(file)
+      : new QueuedChannel(file, { isTerminal });
+  };
   return {
-    out: new QueuedChannel(Deno.stdout, { isTerminal: Deno.stdout.isTerminal() }),
-    err: new QueuedChannel(Deno.stderr, { isTerminal: Deno.stderr.isTerminal() }),
+    out: channel(Deno.stdout, "/dev/stdout"),
+    err: channel(Deno.stderr, "/dev/stderr"),
     stdinIsTerminal: Deno.stdin.isTerminal(),
     columns,
   };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChannelTarget, QueuedChannel } from "../../src/io/console.ts";
+import { type ChannelTarget, DirectChannel, QueuedChannel } from "../../src/io/console.ts";
 
 /** A target that takes at most `max` bytes per write and can be held up. */
 function target(max = Infinity) {
@@ -73,4 +73,26 @@ Deno.test("QueuedChannel drops everything quietly once the reader is gone", asyn
   assert.equal(ch.write("second\n"), true);
   await ch.drain(1000);
   assert.equal(ch.isTerminal, true);
+});
+
+Deno.test("DirectChannel writes at once to a file and never drops", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crude-link-console-" });
+  try {
+    const file = await Deno.open(`${dir}/out.txt`, { write: true, create: true });
+    const ch = new DirectChannel(file);
+    assert.equal(ch.write("é€😀 line\n"), true);
+    assert.equal(ch.write(new TextEncoder().encode("bytes\n")), true);
+    assert.equal(
+      await Deno.readTextFile(`${dir}/out.txt`),
+      "é€😀 line\nbytes\n",
+      "written before any await",
+    );
+    await ch.drain(0);
+    assert.equal(ch.takeDropped(), 0);
+    assert.equal(ch.isTerminal, false);
+    file.close();
+    assert.equal(ch.write("after close\n"), true, "a file that cannot be written drops quietly");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
