@@ -200,7 +200,7 @@ print("space is back")
   },
 });
 
-Deno.test("a second crude-link on the same log is refused with exit 2 naming the first, while a scheduler holds it", async () => {
+Deno.test("a second crude-link on the same log is refused with exit 2 naming the first, while a scheduler holds it, and is let in once the scheduler is killed", async () => {
   const dir = await makeProject({
     "config.yaml": "cron:\n  hour: 3\nsteps:\n  - name: nightly\n    command: [sh, -c, 'echo x']\n",
     "once.yaml": ONE_STEP,
@@ -228,13 +228,14 @@ Deno.test("a second crude-link on the same log is refused with exit 2 naming the
     );
     assert.equal(own.code, 0, own.stderr);
   } finally {
-    scheduler.kill("SIGTERM");
+    // Killed outright: the kernel releases the lock with the process.
+    scheduler.kill("SIGKILL");
     await scheduler.status;
     await scheduler.stdout.cancel();
     await scheduler.stderr.cancel();
   }
   const after = await runCli(["--config-file", "once.yaml", "--non-interactive"], { cwd: dir });
-  assert.equal(after.code, 0, "the lock goes with its process: " + after.stderr);
+  assert.equal(after.code, 0, "the lock goes with its process, even killed: " + after.stderr);
 });
 
 /** A crude-link whose stdout nobody reads until `readAfterMs`. */
@@ -345,4 +346,28 @@ Deno.test("control characters from the config and the step are escaped in the lo
   assert.ok(!log.includes("\x1b"), "no escape character in the log");
   assert.ok(r.stdout.includes("\nesc | \x1b[31mred\x1b[0m\tcol\n"), "raw on the console");
   assert.match(r.stdout, /started: sh -c .* 'x\\nINFO forged\\x1b\[2J'$/m);
+});
+
+Deno.test("of four crude-links started at once on one log, exactly one runs; the others are refused with exit 2", async () => {
+  const dir = await makeProject({
+    "config.yaml": "steps:\n  - name: nap\n    command: [sh, -c, 'sleep 2; echo rested']\n",
+  });
+  const results = await Promise.all(
+    [0, 1, 2, 3].map((i) =>
+      runCli(["--non-interactive", "--log-file", "shared.log", "--state-dir", `state${i}`], {
+        cwd: dir,
+      })
+    ),
+  );
+  const codes = results.map((r) => r.code).sort();
+  assert.deepEqual(codes, [0, 2, 2, 2], results.map((r) => r.stderr).join("\n"));
+  for (const r of results.filter((r) => r.code === 2)) {
+    assert.match(
+      r.stderr,
+      /^error: the log file 'shared\.log' is being written by another crude-link/m,
+    );
+  }
+  const log = Deno.readTextFileSync(`${dir}/shared.log`);
+  assert.equal(log.match(/ started \(trigger/g)?.length, 1, "one run in the log");
+  assert.match(log, /nap stdout \| rested\n/);
 });
