@@ -350,7 +350,7 @@ Deno.test("control characters from the config and the step are escaped in the lo
 
 Deno.test("of four crude-links started at once on one log, exactly one runs; the others are refused with exit 2", async () => {
   const dir = await makeProject({
-    "config.yaml": "steps:\n  - name: nap\n    command: [sh, -c, 'sleep 2; echo rested']\n",
+    "config.yaml": "steps:\n  - name: nap\n    command: [sh, -c, 'sleep 4; echo rested']\n",
   });
   const results = await Promise.all(
     [0, 1, 2, 3].map((i) =>
