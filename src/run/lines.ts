@@ -11,9 +11,11 @@
  *   across two chunks decodes correctly and invalid bytes become U+FFFD
  *   instead of throwing or dropping the line.
  * - Memory stays bounded: a fragment that grows past `maxLineBytes` UTF-8
- *   bytes without a line end is emitted as a `line` piece of at most
+ *   bytes without a line end is emitted as a line of at most
  *   `maxLineBytes` bytes (cut at a character boundary) and the rest carries
  *   on, so nothing is lost.
+ * - Output comes in blocks: the whole lines of one chunk are one `lines`
+ *   piece (a slice of the decoded chunk), not one string per line.
  *
  * @example
  * ```ts
