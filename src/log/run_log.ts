@@ -72,14 +72,15 @@ export function lockPathOf(logPath: string, windows = false): string {
 export function openRunLog(fs: FileSystem, options: RunLogOptions): RunLog {
   const { path } = options;
   const shown = escapeControl(path);
+  if (path === "") {
+    throw new UserError("the log file's name is empty", {
+      hint: "give --log-file a file name, e.g. --log-file crude-link.log",
+    });
+  }
   const formatter = new LogFormatter(options.timeZone);
   prepareFolder(fs, path, options.windows ?? false);
   const kind = statOrFail(fs, path);
-  if (kind === "directory") {
-    throw new UserError(`the log file '${shown}' is a folder`, {
-      hint: `give --log-file a file name, e.g. '${shown}/crude-link.log'`,
-    });
-  }
+  if (kind === "directory") throw folderError(shown);
   const device = kind === "other";
   if (!device) checkBackupSlots(fs, path, options.backupCount);
 
@@ -178,6 +179,13 @@ function checkBackupSlots(fs: FileSystem, path: string, backupCount: number): vo
   }
 }
 
+function folderError(shown: string): UserError {
+  const sep = shown.endsWith("/") || shown.endsWith("\\") ? "" : "/";
+  return new UserError(`the log file '${shown}' is a folder`, {
+    hint: `give --log-file a file name, e.g. '${shown}${sep}crude-link.log'`,
+  });
+}
+
 /** The message for a log file that cannot be opened or created. */
 function openError(e: FsError, shown: string): UserError {
   const where = `'${escapeControl(e.path)}'`;
@@ -195,9 +203,7 @@ function openError(e: FsError, shown: string): UserError {
         hint: "free some space, or choose a --log-file on another disk",
       });
     case "is-a-directory":
-      return new UserError(`the log file '${shown}' is a folder`, {
-        hint: `give --log-file a file name, e.g. '${shown}/crude-link.log'`,
-      });
+      return folderError(shown);
     default:
       return new UserError(`cannot open the log file '${shown}': ${fsReason(e)}`, {
         hint: "check the path given to --log-file",
@@ -222,8 +228,16 @@ function takeLock(
   try {
     lock = fs.openAppend(lockPath);
   } catch (e) {
-    if (e instanceof FsError) throw openError(e, escapeControl(lockPath));
-    throw e;
+    if (!(e instanceof FsError)) throw e;
+    throw new UserError(
+      `cannot create the lock file '${escapeControl(lockPath)}' of the log file '${shown}': ${
+        fsReason(e)
+      }`,
+      {
+        hint:
+          "the lock keeps a second crude-link from writing the same log; choose a --log-file in a folder this user may write to",
+      },
+    );
   }
   let taken: boolean;
   try {

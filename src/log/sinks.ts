@@ -49,7 +49,7 @@ export function fsReason(error: FsError): string {
     case "not-a-directory":
       return "a part of its path is a file, not a folder";
     case "not-found":
-      return "its folder is gone";
+      return "no such file or folder";
     default:
       return escapeControl(error.message);
   }

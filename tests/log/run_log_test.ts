@@ -149,3 +149,43 @@ Deno.test("openRunLog says what to do when the log's folder may not be written (
   );
   assert.match(e.hint ?? "", /a folder this user may write to/);
 });
+
+Deno.test("openRunLog refuses an empty log name, and says so", () => {
+  const e = refusal(new MemoryFs(), options(""));
+  assert.equal(e.exitCode, 2);
+  assert.equal(e.message, "the log file's name is empty");
+});
+
+Deno.test("openRunLog names the lock file when it cannot be created next to the log", () => {
+  const fs = new MemoryFs();
+  fs.mkdirp("/l");
+  const noLock: FileSystem = {
+    ...Object.fromEntries(
+      ([
+        "readText",
+        "writeText",
+        "writeTextAtomic",
+        "openTruncate",
+        "stat",
+        "mkdirp",
+        "rename",
+        "remove",
+        "realPath",
+        "listDir",
+        "isExecutable",
+      ] as const)
+        .map((k) => [k, (...a: unknown[]) => (fs[k] as (...a: unknown[]) => unknown)(...a)]),
+    ) as unknown as FileSystem,
+    openAppend(path: string) {
+      if (path.endsWith(".lock")) {
+        throw new FsError("read-only", "open", path, "Read-only file system");
+      }
+      return fs.openAppend(path);
+    },
+  };
+  const e = refusal(noLock, options("/l/run.log"));
+  assert.equal(
+    e.message,
+    "cannot create the lock file '/l/.run.log.lock' of the log file '/l/run.log': the file system is read-only",
+  );
+});
