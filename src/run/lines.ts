@@ -164,7 +164,9 @@ export class LineSplitter {
       return;
     }
     const block = this.#frag + text.slice(pos, last);
-    this.#frag = text.slice(last + 1);
+    // A copy: a slice would keep the whole chunk alive until the next one,
+    // and with it through every collection in between.
+    this.#frag = last + 1 < text.length ? (" " + text.slice(last + 1)).slice(1) : "";
     if (block.length <= this.#safeChars || this.#allFit(block, bytes)) {
       this.#flushBatch(out);
       out.push({ kind: "lines", text: block });
