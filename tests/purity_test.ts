@@ -21,18 +21,6 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\bcrypto\.getRandomValues\b/, "Random.bytes()"],
 ];
 
-/**
- * Files of other work in progress that still reach the machine directly.
- * The lead empties this list when merging that work; a file that is clean
- * must leave it (the test says so), and once it is empty every file of
- * src/ outside src/io/ is checked.
- */
-const NOT_YET_PURE: Record<string, string> = {
-  "log/format.ts": "output helper: the time zone comes in as an argument",
-  "log/rotating_file.ts": "output helper: the log goes through the FileSystem port",
-  "log/sinks.ts": "output helper: the Console port gives the width",
-};
-
 function sources(dir: URL, prefix = ""): string[] {
   const out: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
@@ -49,17 +37,10 @@ const offences = (file: string) =>
   FORBIDDEN.filter(([pattern]) => pattern.test(text(file))).map(([p, use]) => `${p} (use ${use})`);
 
 Deno.test("no file of src/ outside src/io/ reaches the machine directly", () => {
-  const core = ALL.filter((f) => !f.startsWith("io/") && !(f in NOT_YET_PURE));
+  const core = ALL.filter((f) => !f.startsWith("io/"));
   assert.ok(core.length > 30, `expected the sources, found ${core.length}`);
   for (const file of core) {
     assert.deepEqual(offences(file), [], `src/${file} reaches the machine directly`);
-  }
-});
-
-Deno.test("every file on the not-yet-pure list exists and still needs to be on it", () => {
-  for (const file of Object.keys(NOT_YET_PURE)) {
-    assert.ok(ALL.includes(file), `src/${file} is on the list but does not exist`);
-    assert.notDeepEqual(offences(file), [], `src/${file} is pure now: take it off NOT_YET_PURE`);
   }
 });
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import pc from "picocolors";
-import { formatDuration, formatExit } from "../log/format.ts";
+import { colors } from "../ansi.ts";
+import { escapeControl, formatDuration, formatExit } from "../log/format.ts";
 import type { Pipeline } from "../model.ts";
 import type { FailureChoice, System } from "../ports.ts";
 import type { StepFailure } from "../run/runner.ts";
@@ -23,8 +23,8 @@ export interface DialogContext {
   color: boolean;
   /** Says a line through the sinks. */
   say(level: "info" | "warn" | "error", text: string): void;
-  /** Writes out what the sinks hold, before the report. */
-  flush(): void;
+  /** Resolves when the console has written what the sinks gave it, before the report. */
+  settle(): Promise<void>;
   /** Aborted when crude-link must stop; aborted with `SIGINT` by Ctrl-C at the menu. */
   stop: AbortController;
 }
@@ -43,7 +43,7 @@ export async function askWhatNext(
     );
     return "stop";
   }
-  ctx.flush();
+  await ctx.settle();
   console.out.write(failureReport(failure, ctx.color));
   const steps = ctx.pipeline.steps;
   const answer = await ctx.system.prompter({
@@ -63,16 +63,16 @@ const SHOW_CURSOR = "\x1b[?25h";
 
 /** What the user sees above the dialog: which step, how it ended, its last lines. */
 function failureReport(failure: StepFailure, color: boolean): string {
-  const c = pc.createColors(color);
+  const c = colors(color);
   const attempts = failure.attempts > 1 ? ` (attempt ${failure.attempts})` : "";
   const lines = [
     "",
-    c.red(c.bold(`✗ Step '${failure.step.name}' failed`)) +
+    c.red(c.bold(`✗ Step '${escapeControl(failure.step.name)}' failed`)) +
     `: ${formatExit(failure.exit)} after ${formatDuration(failure.durationMs)}${attempts}`,
   ];
   if (failure.tail.length > 0) {
     lines.push(c.dim("  its last lines:"));
-    for (const line of failure.tail) lines.push(c.dim("  │ ") + line);
+    for (const line of failure.tail) lines.push(c.dim("  │ ") + escapeControl(line));
   }
   return lines.join("\n") + "\n\n";
 }

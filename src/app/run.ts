@@ -15,8 +15,10 @@ import { createHistoryRecorder, describeHistoryError, newRunId } from "../histor
 import type { HistoryRecorder } from "../history/recorder.ts";
 import { planResume, type ResumePlan } from "../history/resume.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
-import { RotatingFile } from "../log/rotating_file.ts";
-import { createConsoleSink, createLogSink } from "../log/sinks.ts";
+import { wantColor } from "../ansi.ts";
+import { escapeControl } from "../log/format.ts";
+import { openRunLog, type RunLog } from "../log/run_log.ts";
+import { createConsoleSink } from "../log/sinks.ts";
 import type { Pipeline, RunEvent, Sink } from "../model.ts";
 import { absolute } from "../path.ts";
 import {
@@ -76,7 +78,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
   const { pipeline, interactive } = request;
   const { clock } = system;
   const scheduled = !interactive && pipeline.cron !== undefined && !request.resume;
-  const color = system.console.out.isTerminal && !system.host.env.NO_COLOR;
+  const color = wantColor(system.console.out.isTerminal, system.host.env);
   const output = openOutput(request, system, color);
   const say = (level: "info" | "warn" | "error", text: string) =>
     output.sink({ type: "message", level, text } satisfies RunEvent, clock.nowMs());
@@ -104,7 +106,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     }
     // The log opens once the lock is held: a second scheduler is told
     // about the schedule, not about the log. What was said before goes to it now.
-    if (!interactive) output.openLog();
+    if (!interactive) output.openLog(clock.nowMs());
     const recorder = store && createHistoryRecorder(
       store,
       {
@@ -154,10 +156,13 @@ export async function runSession(request: RunRequest, system: System): Promise<n
             interactive,
             color,
             say,
-            flush: output.flush,
+            settle: output.settle,
             stop,
           }),
         stop: stop.signal,
+        // At a terminal the steps write straight to it: crude-link's own
+        // lines must be out before a step starts.
+        beforeStart: interactive ? output.settle : undefined,
       }, {
         runId: runIdFor(trigger, resume, recorder, system),
         trigger,
@@ -183,7 +188,9 @@ export async function runSession(request: RunRequest, system: System): Promise<n
   } finally {
     releaseLock?.();
     store?.close();
-    output.close();
+    // A console reader that does not read may delay the exit this long, no
+    // longer (less after a stop signal).
+    await output.close(stop.signal.aborted ? 1000 : 5000);
     unsubscribe();
   }
 }
@@ -257,81 +264,57 @@ interface Output {
   add(sink: Sink): void;
   /**
    * Opens the log file and gives it what was said so far; throws a
-   * {@link UserError} when it cannot be opened.
+   * {@link UserError} when it cannot be used (a folder, read-only, held by
+   * another crude-link, …).
    */
-  openLog(): void;
-  /** Writes out what the batching sinks hold. */
-  flush(): void;
-  /** Flushes and closes everything; never throws. */
-  close(): void;
+  openLog(nowMs: number): void;
+  /** Resolves when the console has written what it holds (at most a second). */
+  settle(): Promise<void>;
+  /** Closes the log and lets the console finish, waiting at most `timeoutMs`; never throws. */
+  close(timeoutMs: number): Promise<void>;
 }
 
 function openOutput(request: RunRequest, system: System, color: boolean): Output {
-  const { console } = system;
-  const consoleSink = createConsoleSink(
-    { write: (bytes) => void console.out.write(bytes), isTerminal: console.out.isTerminal },
-    { color, columns: () => console.columns() },
-  );
-  let log: ReturnType<typeof openLog> | undefined;
+  const { console, host } = system;
+  const consoleSink = createConsoleSink(console.out, {
+    color,
+    columns: () => console.columns(),
+    fullRecord: request.interactive
+      ? undefined
+      : `the log file '${escapeControl(request.log.path)}'`,
+  });
+  let log: RunLog | undefined;
   /** Events for the log, until it is open. */
   const early: [RunEvent, number][] = [];
   const others: Sink[] = [];
-  const flush = () => {
-    consoleSink.flush();
-    log?.sink.flush();
-  };
   return {
     sink(event, atMs) {
       consoleSink(event, atMs);
-      if (log) log.sink(event, atMs);
+      if (log) log(event, atMs);
       else if (!request.interactive) early.push([event, atMs]);
       for (const s of others) s(event, atMs);
-      // At a terminal the steps write straight to it, so crude-link's own
-      // lines must be out before the next step starts: no batching there.
-      if (request.interactive) consoleSink.flush();
     },
     add: (sink) => void others.push(sink),
-    openLog() {
-      log = openLog(request.log, system.host.timeZone);
-      for (const [event, atMs] of early.splice(0)) log.sink(event, atMs);
+    openLog(nowMs) {
+      log = openRunLog(system.fs, {
+        path: request.log.path,
+        maxBytes: request.log.maxBytes,
+        backupCount: request.log.backups,
+        timeZone: host.timeZone,
+        holder: { pid: host.pid, hostname: host.hostname, sinceMs: nowMs },
+        // Problems with the log go to the console only.
+        report: (level, text) =>
+          consoleSink({ type: "message", level, text }, system.clock.nowMs()),
+        windows: host.os === "windows",
+      });
+      for (const [event, atMs] of early.splice(0)) log(event, atMs);
     },
-    flush,
-    close() {
-      consoleSink.close();
-      try {
-        log?.file.close();
-      } catch (e) {
-        // TODO merge: the output helper's log never throws here (it says once, and goes on).
-        console.err.write(
-          `crude-link: cannot write the log file '${request.log.path}': ${
-            e instanceof Error ? e.message : e
-          }\n`,
-        );
-      }
+    settle: () => console.out.drain(1000),
+    async close(timeoutMs) {
+      log?.close();
+      await consoleSink.finish(timeoutMs);
     },
   };
-}
-
-/**
- * The log file and its sink, or a {@link UserError} when it cannot be
- * opened. (At merge, the output helper's `openRunLog(fs, …)` replaces this:
- * it goes through the FileSystem port and says which path and why.)
- */
-function openLog(settings: LogSettings, timeZone: string) {
-  let file: RotatingFile;
-  try {
-    file = new RotatingFile({
-      path: settings.path,
-      maxBytes: settings.maxBytes,
-      backupCount: settings.backups,
-    });
-  } catch (e) {
-    throw new UserError(
-      `cannot open the log file '${settings.path}': ${e instanceof Error ? e.message : e}`,
-      { hint: "pass --log-file with a file in a folder crude-link may write" },
-    );
-  }
-  return { file, sink: createLogSink(file, { timeZone }) };
 }
 
 /** The state folder, as far as it could be opened. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import pc from "picocolors";
+import { colors } from "../ansi.ts";
 import { UserError } from "../errors.ts";
 import { describeHistoryError } from "../history/recorder.ts";
 import { historyPathIn, stateDirFor } from "../history/state.ts";
@@ -176,7 +176,7 @@ function viewOf(
 }
 
 function renderTable(views: RunView[], color: boolean, timeZone: string): string {
-  const c = pc.createColors(color);
+  const c = colors(color);
   const paint = (status: string, text: string) =>
     status === "ok"
       ? c.green(text)

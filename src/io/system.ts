@@ -9,9 +9,7 @@
 import type { ExitStatus } from "../model.ts";
 import type {
   Clock,
-  Console,
   Host,
-  OutputChannel,
   Random,
   RunningProcess,
   Signals,
@@ -20,6 +18,7 @@ import type {
   StopSignal,
   System,
 } from "../ports.ts";
+import { systemConsole } from "./console.ts";
 import { systemFileSystem } from "./fs.ts";
 import { sqliteHistory } from "./history.ts";
 import { fileLocks } from "./lock.ts";
@@ -316,44 +315,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-const encoder = new TextEncoder();
-
-/**
- * STAND-IN for the real Console port (src/io/console.ts, asynchronous and
- * bounded, written by the "output" helper): writes synchronously, so a
- * reader that does not read holds crude-link up. Replace it with that
- * module's console at merge.
- */
-function standInConsole(): Console {
-  const channel = (file: typeof Deno.stdout): OutputChannel => ({
-    write(data) {
-      const bytes = typeof data === "string" ? encoder.encode(data) : data;
-      try {
-        let written = 0;
-        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-      } catch {
-        // A closed pipe (crude-link | head) or a hung-up terminal: nothing more to say there.
-      }
-      return true;
-    },
-    drain: () => Promise.resolve(),
-    takeDropped: () => 0,
-    isTerminal: file.isTerminal(),
-  });
-  return {
-    out: channel(Deno.stdout),
-    err: channel(Deno.stderr),
-    stdinIsTerminal: Deno.stdin.isTerminal(),
-    columns() {
-      try {
-        return Deno.consoleSize().columns;
-      } catch {
-        return 80;
-      }
-    },
-  };
-}
-
 /** The real machine, for `main()`. */
 export function createSystem(): System {
   const host = systemHost();
@@ -372,7 +333,7 @@ export function createSystem(): System {
       }),
     ),
     fs: systemFileSystem,
-    console: standInConsole(),
+    console: systemConsole(),
     signals: systemSignals,
     prompter: terminalPrompter,
     host,

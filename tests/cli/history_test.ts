@@ -138,7 +138,13 @@ Deno.test("several crude-link processes sharing a state folder all get recorded,
   });
   const results = await Promise.all(
     [0, 1, 2, 3].map((i) =>
-      runCli(["-c", i % 2 ? "one.yaml" : "two.yaml", "--non-interactive"], { cwd: dir })
+      // Each its own log: a second writer of one log is refused.
+      runCli(
+        ["-c", i % 2 ? "one.yaml" : "two.yaml", "--non-interactive", "--log-file", `${i}.log`],
+        {
+          cwd: dir,
+        },
+      )
     ),
   );
   for (const r of results) assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -210,7 +210,7 @@ Deno.test({
     assert.ok(Date.now() - started < 20_000);
     const log = await readLog(dir);
     const [id] = jobIds(log);
-    assert.match(log, new RegExp(`timed out after 3s; stopping Slurm job ${id}`));
+    assert.match(log, new RegExp(`timed out after 3\\.00s; stopping Slurm job ${id}`));
     assert.match(log, new RegExp(`failed: timed out after 3.00s \\(Slurm job ${id}\\)`));
     const info = await jobInfo(id);
     assert.equal(info.JobState, "CANCELLED");
