@@ -56,7 +56,9 @@ while (Date.now() < Number(startAt)) {} // every racer tries at the same moment
 const attempt = fileLocks(systemFileSystem).tryAcquire(path, {
   pid: Deno.pid, hostname: "h", configPath: "/p/c.yaml", since: name,
 });
-Deno.writeTextFileSync(result, attempt.acquired ? "won" : "lost");
+// Written whole, then renamed: the test never reads a result half-written.
+Deno.writeTextFileSync(result + ".tmp", attempt.acquired ? "won" : "lost");
+Deno.renameSync(result + ".tmp", result);
 // The winner holds the lock until the test closes its stdin (or it is killed).
 if (attempt.acquired) for await (const _ of Deno.stdin.readable) { /* wait */ }
 `;
