@@ -13,10 +13,6 @@ import {
   type Console,
   type DialogAnswer,
   type DialogInput,
-  type FileInfo,
-  type FileSystem,
-  FsError,
-  type FsErrorKind,
   HistoryError,
   type HistoryStore,
   type HistoryStores,
@@ -31,9 +27,11 @@ import {
   type SpawnSpec,
   type StopSignal,
   type System,
-  type WritableFile,
 } from "../../src/ports.ts";
 import { makeStep, TEST_POS } from "../fixtures/step.ts";
+import { MemoryFileSystem } from "../memory_fs.ts";
+
+export { MemoryFileSystem };
 
 /** Virtual time: timers fire when the test (or {@link drive}) advances the clock. */
 export class FakeClock implements Clock {
@@ -182,148 +180,6 @@ function channel(): OutputChannel & { text: string } {
   };
 }
 
-/** What an in-memory file or folder holds. */
-interface Node {
-  kind: "file" | "directory";
-  bytes: Uint8Array;
-}
-
-/**
- * Files and folders in memory, with flock-style locks, and failures the
- * test injects: `fail(op, path)` returns the kind of error to throw.
- */
-export class MemoryFileSystem implements FileSystem {
-  readonly nodes = new Map<string, Node>([["/", { kind: "directory", bytes: new Uint8Array() }]]);
-  readonly #locks = new Map<string, object>();
-  fail: (op: string, path: string) => FsErrorKind | undefined = () => undefined;
-  constructor(readonly cwd = "/work") {
-    this.mkdirp(cwd);
-  }
-  #abs(path: string): string {
-    const full = path.startsWith("/") ? path : `${this.cwd}/${path}`;
-    const parts: string[] = [];
-    for (const p of full.split("/")) {
-      if (p === "" || p === ".") continue;
-      if (p === "..") parts.pop();
-      else parts.push(p);
-    }
-    return "/" + parts.join("/");
-  }
-  #check(op: string, path: string): string {
-    const abs = this.#abs(path);
-    const kind = this.fail(op, abs);
-    if (kind) throw new FsError(kind, op, path, `injected ${kind}`);
-    return abs;
-  }
-  #parentMustBeFolder(op: string, path: string, abs: string): void {
-    const parent = abs.slice(0, abs.lastIndexOf("/")) || "/";
-    const node = this.nodes.get(parent);
-    if (!node) throw new FsError("not-found", op, path, "no such folder");
-    if (node.kind !== "directory") throw new FsError("not-a-directory", op, path, "not a folder");
-  }
-  #file(op: string, path: string, truncate: boolean): WritableFile {
-    const abs = this.#check(op, path);
-    const existing = this.nodes.get(abs);
-    if (existing?.kind === "directory") throw new FsError("is-a-directory", op, path, "a folder");
-    this.#parentMustBeFolder(op, path, abs);
-    const node = existing ?? { kind: "file" as const, bytes: new Uint8Array() };
-    if (truncate) node.bytes = new Uint8Array();
-    this.nodes.set(abs, node);
-    const handle = {};
-    const locks = this.#locks;
-    return {
-      write: (bytes) => {
-        this.#check("write", path);
-        const next = new Uint8Array(node.bytes.length + bytes.length);
-        next.set(node.bytes);
-        next.set(bytes, node.bytes.length);
-        node.bytes = next;
-      },
-      size: () => node.bytes.length,
-      tryLock() {
-        const holder = locks.get(abs);
-        if (holder && holder !== handle) return false;
-        locks.set(abs, handle);
-        return true;
-      },
-      truncate: () => void (node.bytes = new Uint8Array()),
-      close() {
-        if (locks.get(abs) === handle) locks.delete(abs);
-      },
-    };
-  }
-  readText(path: string): string {
-    const abs = this.#check("read", path);
-    const node = this.nodes.get(abs);
-    if (!node) throw new FsError("not-found", "read", path, "not found");
-    if (node.kind === "directory") throw new FsError("is-a-directory", "read", path, "a folder");
-    return new TextDecoder().decode(node.bytes);
-  }
-  writeText(path: string, text: string, options: { createNew?: boolean } = {}): void {
-    const abs = this.#abs(path);
-    if (options.createNew && this.nodes.has(abs)) {
-      throw new FsError("already-exists", "write", path, "exists");
-    }
-    const file = this.#file("write", path, true);
-    file.write(new TextEncoder().encode(text));
-    file.close();
-  }
-  writeTextAtomic(path: string, text: string): void {
-    this.writeText(path, text);
-  }
-  openAppend(path: string): WritableFile {
-    return this.#file("open", path, false);
-  }
-  openTruncate(path: string): WritableFile {
-    return this.#file("open", path, true);
-  }
-  stat(path: string): FileInfo | undefined {
-    const node = this.nodes.get(this.#check("stat", path));
-    return node && { kind: node.kind, size: node.bytes.length, mode: 0o644 };
-  }
-  exists(path: string): boolean {
-    try {
-      return this.stat(path) !== undefined;
-    } catch {
-      return false;
-    }
-  }
-  mkdirp(path: string): void {
-    const abs = this.#check("mkdir", path);
-    let at = "";
-    for (const part of abs.split("/").filter(Boolean)) {
-      at += "/" + part;
-      const node = this.nodes.get(at);
-      if (node?.kind === "file") throw new FsError("not-a-directory", "mkdir", path, "a file");
-      if (!node) this.nodes.set(at, { kind: "directory", bytes: new Uint8Array() });
-    }
-  }
-  rename(from: string, to: string): void {
-    const node = this.nodes.get(this.#check("rename", from));
-    if (!node) throw new FsError("not-found", "rename", from, "not found");
-    this.nodes.delete(this.#abs(from));
-    this.nodes.set(this.#abs(to), node);
-  }
-  remove(path: string): void {
-    this.nodes.delete(this.#check("remove", path));
-  }
-  realPath(path: string): string {
-    const abs = this.#check("resolve", path);
-    if (!this.nodes.has(abs)) throw new FsError("not-found", "resolve", path, "not found");
-    return abs;
-  }
-  listDir(path: string): string[] {
-    const abs = this.#check("list", path);
-    return [...this.nodes.keys()].filter((p) =>
-      p !== abs && p.startsWith(abs === "/" ? "/" : abs + "/") &&
-      !p.slice(abs.length + 1).includes("/")
-    ).map((p) => p.slice(p.lastIndexOf("/") + 1));
-  }
-  isExecutable(path: string): boolean {
-    return this.stat(path)?.kind === "file";
-  }
-}
-
 /** The run history in memory; `failOn` makes a method throw a {@link HistoryError}. */
 export class MemoryHistory implements HistoryStore {
   readonly runs: RunRecord[] = [];
@@ -454,7 +310,7 @@ export function fakeMachine(options: {
   const spawner = new ScriptedSpawner(clock, options.behave);
   const signals = new FakeSignals();
   const console = new FakeConsole(options.stdinIsTerminal ?? false);
-  const fs = options.fs ?? new MemoryFileSystem();
+  const fs = options.fs ?? new MemoryFileSystem("/work");
   const histories = options.histories ?? new MemoryHistories();
   const dialog = new ScriptedPrompter(options.answers);
   const randomBytes: number[][] = [];

@@ -165,7 +165,7 @@ Deno.test("a schedule whose state folder cannot be created ends at once with exi
 });
 
 Deno.test("one scheduler per config: a second is refused, naming the first; the lock goes with it", async () => {
-  const fs = new MemoryFileSystem();
+  const fs = new MemoryFileSystem("/work");
   const first = fakeMachine({ fs });
   const cron = { pipeline: pipeline(["a"], { hour: 3 }) };
   const waiting = runSession(request(cron), first.system);

@@ -6,7 +6,7 @@ import {
   RotatingFile,
   type RotatingFileOptions,
 } from "../../src/log/rotating_file.ts";
-import { MemoryFs } from "./memory_fs.ts";
+import { MemoryFileSystem } from "../memory_fs.ts";
 
 /** A RotatingFile on the real file system, with writeLine for short tests. */
 function open(options: Omit<RotatingFileOptions, "fs">) {
@@ -255,7 +255,7 @@ Deno.test("RotatingFile never rotates /dev/null", { ignore: Deno.build.os === "w
 // ---- a disk that fills up (in memory: the same calls as the real one) ----
 
 Deno.test("RotatingFile on a full disk throws LogWriteError counting the lines not written, and ends the cut line when space is back", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.folder("/logs");
   const log = new RotatingFile({ fs, path: "/logs/x.log", maxBytes: 1000 });
   log.write("line 1\nline 2\n");
@@ -279,7 +279,7 @@ Deno.test("RotatingFile on a full disk throws LogWriteError counting the lines n
 });
 
 Deno.test("RotatingFile keeps logging past the limit when a folder is where a backup goes, and says so once", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.folder("/l");
   const log = new RotatingFile({ fs, path: "/l/x.log", maxBytes: 10, backupCount: 2 });
   log.write("aaaa\n");
@@ -297,7 +297,7 @@ Deno.test("RotatingFile keeps logging past the limit when a folder is where a ba
 });
 
 Deno.test("RotatingFile reopens the live file on the next write when it could not be created after a rotation", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.folder("/l");
   const log = new RotatingFile({ fs, path: "/l/x.log", maxBytes: 10, backupCount: 1 });
   log.write("aaaa\nbbbb\n");

@@ -3,7 +3,7 @@ import { UserError } from "../../src/errors.ts";
 import { systemFileSystem } from "../../src/io/fs.ts";
 import { lockPathOf, openRunLog, type RunLogOptions } from "../../src/log/run_log.ts";
 import { type FileSystem, FsError } from "../../src/ports.ts";
-import { MemoryFs } from "./memory_fs.ts";
+import { MemoryFileSystem } from "../memory_fs.ts";
 
 const T = Date.UTC(2026, 10, 25, 14, 30);
 
@@ -30,7 +30,7 @@ function refusal(fs: FileSystem, o: RunLogOptions): UserError {
 }
 
 Deno.test("openRunLog creates the log's folders and writes events to it", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   const log = openRunLog(fs, options("/srv/logs/deep/run.log"));
   log({ type: "message", level: "info", text: "hello" }, T);
   log.close();
@@ -41,7 +41,7 @@ Deno.test("openRunLog creates the log's folders and writes events to it", () => 
 });
 
 Deno.test("openRunLog refuses a log path that is a folder, with exit status 2 and a hint", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.mkdirp("/srv/logs");
   const e = refusal(fs, options("/srv/logs"));
   assert.equal(e.exitCode, 2);
@@ -50,7 +50,7 @@ Deno.test("openRunLog refuses a log path that is a folder, with exit status 2 an
 });
 
 Deno.test("openRunLog names the file that stands where the log's folder should be", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.mkdirp("/srv");
   fs.writeText("/srv/logs", "not a folder");
   const e = refusal(fs, options("/srv/logs/sub/run.log"));
@@ -63,7 +63,7 @@ Deno.test("openRunLog names the file that stands where the log's folder should b
 });
 
 Deno.test("openRunLog refuses to start when a folder is where a backup rotates", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.mkdirp("/l/run.log.2");
   const e = refusal(fs, options("/l/run.log"));
   assert.equal(e.exitCode, 2);
@@ -76,7 +76,7 @@ Deno.test("openRunLog refuses to start when a folder is where a backup rotates",
 });
 
 Deno.test("openRunLog refuses a second writer of the same log, naming the holder, until the first closes", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   const first = openRunLog(fs, options("/l/run.log"));
   const e = refusal(
     fs.share(),
@@ -124,7 +124,7 @@ Deno.test("openRunLog takes /dev/null as a log that never rotates and needs no l
 });
 
 Deno.test("openRunLog says what to do when the log's folder may not be written (as root this cannot be made real)", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   const denied: FileSystem = {
     readText: (p) => fs.readText(p),
     writeText: (p, t) => fs.writeText(p, t),
@@ -152,13 +152,13 @@ Deno.test("openRunLog says what to do when the log's folder may not be written (
 });
 
 Deno.test("openRunLog refuses an empty log name, and says so", () => {
-  const e = refusal(new MemoryFs(), options(""));
+  const e = refusal(new MemoryFileSystem(), options(""));
   assert.equal(e.exitCode, 2);
   assert.equal(e.message, "the log file's name is empty");
 });
 
 Deno.test("openRunLog names the lock file when it cannot be created next to the log", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.mkdirp("/l");
   const noLock: FileSystem = {
     ...Object.fromEntries(

@@ -6,7 +6,7 @@ import { createConsoleSink, createLogSink } from "../../src/log/sinks.ts";
 import type { RunEvent } from "../../src/model.ts";
 import type { OutputChannel } from "../../src/ports.ts";
 import { join } from "../../src/path.ts";
-import { MemoryFs } from "./memory_fs.ts";
+import { MemoryFileSystem } from "../memory_fs.ts";
 
 const T = Date.UTC(2026, 10, 25, 14, 30, 0, 123);
 
@@ -97,7 +97,7 @@ Deno.test("log sink writes every event but progress, a chunk of lines with one p
 });
 
 Deno.test("log sink on a full disk says so once, counts what is lost, and resumes with a line saying how many lines are missing", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.folder("/l");
   const file = new RotatingFile({ fs, path: "/l/x.log" });
   const reports: string[] = [];
@@ -136,7 +136,7 @@ Deno.test("log sink on a full disk says so once, counts what is lost, and resume
 });
 
 Deno.test("log sink says once, in the log and to the console, that a folder keeps the log from rotating", () => {
-  const fs = new MemoryFs();
+  const fs = new MemoryFileSystem();
   fs.folder("/l");
   fs.folder("/l/x.log.1");
   const file = new RotatingFile({ fs, path: "/l/x.log", maxBytes: 100, backupCount: 1 });
