@@ -249,18 +249,22 @@ function readUrl(
   values: Values,
   out: Collector,
 ): { value: string; written: string } | undefined {
+  const what = `'${entry.key}'`;
+  const example = entry.key === "ping"
+    ? "e.g. ping: https://hc-ping.com/${oc.env:HC_PING_UUID}"
+    : "e.g. webhook: https://hooks.slack.com/services/${oc.env:SLACK_WEBHOOK_PATH}";
+  const pos = isEmpty(entry.value) ? entry.keyPos : entry.value.pos;
+  if (isEmpty(entry.value)) {
+    out.error(pos, `${what} needs a URL, but it is empty`, example);
+    return undefined;
+  }
   const s = values.string(entry);
   if (!s.ok) return undefined;
   const node = deref(entry.value);
   const written = node.kind === "scalar" ? node.text : "";
-  const pos = isEmpty(entry.value) ? entry.keyPos : entry.value.pos;
-  const what = `'${entry.key}'`;
   const value = s.value ?? "";
   const fromEnv = written.includes("${");
   const shown = `'${show(written)}'${fromEnv ? " (after interpolation)" : ""}`;
-  const example = entry.key === "ping"
-    ? "e.g. ping: https://hc-ping.com/${oc.env:HC_PING_UUID}"
-    : "e.g. webhook: https://hooks.slack.com/services/${oc.env:SLACK_WEBHOOK_PATH}";
   if (value === "") {
     out.error(pos, `${what} needs a URL, but it is empty`, example);
     return undefined;
