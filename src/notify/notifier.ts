@@ -106,7 +106,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         async run(stop) {
           let delivery: Delivery;
           try {
-            const rid = await runUuid(report.runId);
+            const rid = runUuid(report.runId);
             delivery = await deliver(target, { event, report, rid }, deps, stop);
           } catch (e) {
             delivery = { ok: false, attempts: 1, reason: `${e}` };

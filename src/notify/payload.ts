@@ -233,18 +233,62 @@ const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
  * the run id is turned into one, the same every time (a version 5 UUID of
  * `urn:crude-link:run:<run id>` in the URL namespace; Python's
  * `uuid.uuid5(uuid.NAMESPACE_URL, "urn:crude-link:run:" + run_id)`).
+ * Synchronous, so that sending never waits on anything but the target.
  */
-export async function runUuid(runId: string): Promise<string> {
+export function runUuid(runId: string): string {
   const namespace = URL_NAMESPACE.replaceAll("-", "").match(/../g)!.map((h) => parseInt(h, 16));
   const name = new TextEncoder().encode(`urn:crude-link:run:${runId}`);
   const input = new Uint8Array(namespace.length + name.length);
   input.set(namespace);
   input.set(name, namespace.length);
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-1", input)).slice(0, 16);
+  const hash = sha1(input).slice(0, 16);
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
     hex.slice(20)
   }`;
+}
+
+/** SHA-1 (FIPS 180-4) of a few bytes: what UUID version 5 is defined with. */
+function sha1(data: Uint8Array): Uint8Array {
+  const length = data.length;
+  const padded = new Uint8Array(Math.ceil((length + 9) / 64) * 64);
+  padded.set(data);
+  padded[length] = 0x80;
+  const view = new DataView(padded.buffer);
+  view.setUint32(padded.length - 8, Math.floor(length / 0x20000000));
+  view.setUint32(padded.length - 4, (length * 8) >>> 0);
+  const h = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
+  const w = new Uint32Array(80);
+  const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
+  for (let block = 0; block < padded.length; block += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(block + i * 4);
+    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    let [a, b, c, d, e] = h;
+    for (let i = 0; i < 80; i++) {
+      const [f, k] = i < 20
+        ? [(b & c) | (~b & d), 0x5a827999]
+        : i < 40
+        ? [b ^ c ^ d, 0x6ed9eba1]
+        : i < 60
+        ? [(b & c) | (b & d) | (c & d), 0x8f1bbcdc]
+        : [b ^ c ^ d, 0xca62c1d6];
+      const t = (rotl(a, 5) + f + e + k + w[i]) >>> 0;
+      e = d;
+      d = c;
+      c = rotl(b, 30) >>> 0;
+      b = a;
+      a = t;
+    }
+    h[0] = (h[0] + a) >>> 0;
+    h[1] = (h[1] + b) >>> 0;
+    h[2] = (h[2] + c) >>> 0;
+    h[3] = (h[3] + d) >>> 0;
+    h[4] = (h[4] + e) >>> 0;
+  }
+  const out = new Uint8Array(20);
+  const outView = new DataView(out.buffer);
+  h.forEach((v, i) => outView.setUint32(i * 4, v));
+  return out;
 }
