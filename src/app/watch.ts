@@ -17,6 +17,7 @@ import { renderMetrics } from "../metrics/prometheus.ts";
 import { MemorySnapshot, snapshotFromHistory, type WatchSnapshot } from "../metrics/snapshot.ts";
 import type { Pipeline, RunEvent, Sink } from "../model.ts";
 import { createNotifier, type Notifier } from "../notify/notifier.ts";
+import { dirname } from "../path.ts";
 import { FsError, type HistoryStore, type RunStatus, type System } from "../ports.ts";
 
 /** The `User-Agent` of notifications. */
@@ -133,7 +134,10 @@ function metricsWriter(options: WatchOptions, path: string, memory: MemorySnapsh
         write();
       } catch (e) {
         if (!(e instanceof FsError)) throw e;
-        throw new UserError(`cannot write the metrics file '${path}': ${e.reason}`, {
+        const reason = e.kind === "not-found"
+          ? `its folder '${dirname(path) || "."}' does not exist`
+          : e.reason;
+        throw new UserError(`cannot write the metrics file '${path}': ${reason}`, {
           hint: e.kind === "not-found" || e.kind === "not-a-directory"
             ? "create its folder first, or pass another --metrics-file"
             : "make its folder writable for this user, or pass another --metrics-file",
