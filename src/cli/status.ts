@@ -66,11 +66,12 @@ export async function statusCommand(flags: StatusFlags, system: System): Promise
   const { pipeline } = readConfig(flags.configFile, loadHost(system));
   for (const w of pipeline.warnings) err.write(formatDiagnostic(w, "warning") + "\n");
   const dir = stateDirFor(flags.configFile, flags.stateDir);
+  const windows = host.os === "windows";
   let configPath: string;
   try {
     configPath = fs.realPath(flags.configFile);
   } catch {
-    configPath = absolute(flags.configFile, host.cwd, host.os === "windows");
+    configPath = absolute(flags.configFile, host.cwd, windows);
   }
   const lockPath = lockPathFor(dir, configPath, await sha256(configPath));
   const cron = pipeline.cron;
@@ -104,13 +105,13 @@ export async function statusCommand(flags: StatusFlags, system: System): Promise
       JSON.stringify(
         {
           config: configPath,
-          state_dir: dir,
+          state_dir: absolute(dir, host.cwd, windows),
           scheduler: {
             state: scheduler,
             pid: holder?.pid ?? null,
             hostname: holder?.hostname ?? null,
             since: holder?.since ?? null,
-            lock: cron ? lockPath : null,
+            lock: cron ? absolute(lockPath, host.cwd, windows) : null,
           },
           schedule: schedule ?? null,
           last_run: last ? runJson(last) : null,
