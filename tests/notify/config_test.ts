@@ -257,3 +257,13 @@ Deno.test("a config without notify or metrics_file has neither", () => {
   assert.equal(p.notify, undefined);
   assert.equal(p.metricsFile, undefined);
 });
+
+Deno.test("the README's notify example loads, with its variables set", () => {
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  const block = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m) => m[1])
+    .find((text) => text.includes("notify:"));
+  assert.ok(block, "the README has a yaml block with notify");
+  const p = pipelineOf(block, { SLACK_WEBHOOK_PATH: "T0/B0/xyz", HC_PING_UUID: "abc-123-def" });
+  assert.deepEqual(p.notify!.map((t) => t.kind), ["webhook", "ping", "command"]);
+  assert.deepEqual(p.notify!.map((t) => t.secrets.length), [2, 2, 2]);
+});
