@@ -47,7 +47,10 @@ export interface WatchOptions {
 export interface Watch {
   /** Receives the session's events (after the history's sink, which it reads). */
   readonly sink: Sink;
-  /** Waits for notifications still being sent (each at most its target's timeout). Never throws. */
+  /**
+   * Waits for notifications still being sent (each at most its target's
+   * timeout, less when a stop signal comes meanwhile). Never throws.
+   */
   close(): Promise<void>;
 }
 
@@ -85,8 +88,19 @@ export function startWatch(options: WatchOptions): Watch {
       notifier?.sink(event, atMs);
       if (event.type === "run-end") metrics?.again();
     },
-    close: async () => {
-      await notifier?.close();
+    async close() {
+      if (!notifier) return;
+      // A stop signal while crude-link waits to exit (Ctrl-C after the run)
+      // ends the wait at once: the rest is given up, and said.
+      const stop = new AbortController();
+      const offs = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) =>
+        system.signals.on(signal, () => stop.abort())
+      );
+      try {
+        await notifier.close(stop.signal);
+      } finally {
+        for (const off of offs) off();
+      }
     },
   };
 }

@@ -71,9 +71,10 @@ export interface Notifier {
   send(event: NotifyEvent, report: RunReport): Promise<TargetDelivery[]>;
   /**
    * Waits for the notifications still being sent, at most each target's
-   * timeout, then gives up the rest and says so. Never throws.
+   * timeout (or until `stop` aborts: a stop signal while crude-link waits
+   * to exit), then gives up the rest and says so. Never throws.
    */
-  close(): Promise<void>;
+  close(stop?: AbortSignal): Promise<void>;
 }
 
 /** The delivery of a notification that was dropped or given up before it was sent. */
@@ -94,6 +95,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let current: { report: RunReport; previous?: RunStatus } | undefined;
   let lastEnded: RunStatus | undefined;
   let closing = false;
+  /** A stop signal ended the wait at exit early. */
+  let stopped = false;
 
   const dispatch = (event: NotifyEvent, report: RunReport): Promise<TargetDelivery>[] => {
     const sent: Promise<TargetDelivery>[] = [];
@@ -111,7 +114,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
           } catch (e) {
             delivery = { ok: false, attempts: 1, reason: `${e}` };
           }
-          if (!delivery.ok) warn(describeFailure(target, event, report.runId, delivery));
+          if (!delivery.ok) {
+            warn(describeFailure(target, event, report.runId, delivery, stopped));
+          }
           settle({ target, delivery });
         },
         skip: () => settle({ target, delivery: NOT_SENT }),
@@ -199,14 +204,21 @@ export function createNotifier(options: NotifierOptions): Notifier {
   return {
     sink,
     send: (event, report) => Promise.all(dispatch(event, report)),
-    async close() {
+    async close(stop?: AbortSignal) {
       closing = true;
       await Promise.all(targets.map(async (target) => {
         const queue = queues.get(target)!;
         if (queue.idle) return;
         const timer = new AbortController();
+        const onStop = () => {
+          stopped = true;
+          timer.abort();
+        };
+        stop?.addEventListener("abort", onStop, { once: true });
+        if (stop?.aborted) onStop();
         await Promise.race([queue.drained(), deps.clock.sleep(target.timeoutMs, timer.signal)]);
         timer.abort();
+        stop?.removeEventListener("abort", onStop);
         if (queue.idle) return;
         const unsent = queue.stop();
         await queue.drained();
@@ -214,9 +226,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           warn(
             `${unsent} more notification${
               unsent === 1 ? " was" : "s were"
-            } not sent to ${target.label}: crude-link is exiting and it did not answer within ${
-              formatDuration(target.timeoutMs)
-            }`,
+            } not sent to ${target.label}: ${exiting(target, stopped)}`,
           );
         }
       }));
@@ -230,17 +240,25 @@ function describeFailure(
   event: NotifyEvent,
   runId: string,
   delivery: Delivery,
+  stopped: boolean,
 ): string {
   const what = `the '${event}' notification of run ${runId}`;
   if (delivery.abandoned) {
-    return `Gave up ${what} to ${target.label}: crude-link is exiting and it did not answer within ${
-      formatDuration(target.timeoutMs)
-    }${delivery.reason ? ` (the attempt before: ${delivery.reason})` : ""}`;
+    return `Gave up ${what} to ${target.label}: ${exiting(target, stopped)}${
+      delivery.reason ? ` (the attempt before: ${delivery.reason})` : ""
+    }`;
   }
   const n = delivery.attempts;
   return `Could not send ${what} to ${target.label} (${n} attempt${n === 1 ? "" : "s"}): ${
     delivery.reason ?? "no answer"
   }`;
+}
+
+/** Why notifications are given up at exit. */
+function exiting(target: NotifyTarget, stopped: boolean): string {
+  return stopped
+    ? "crude-link was told to stop while it waited for it to answer"
+    : `crude-link is exiting and it did not answer within ${formatDuration(target.timeoutMs)}`;
 }
 
 /** A notification waiting to be sent; `run` never rejects. */

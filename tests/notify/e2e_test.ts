@@ -18,6 +18,7 @@ import {
   NO_FIRE,
   processExists,
   runCli,
+  spawnCli,
   waitFor,
 } from "../helpers.ts";
 import { freePort, startServer } from "./server.ts";
@@ -449,6 +450,53 @@ ${pings}steps:
       await server.close();
       await Deno.remove(dir, { recursive: true });
       await Deno.remove(pids);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "Ctrl-C while crude-link waits at exit for a target that does not answer ends the wait; the run's status stands",
+  ignore: NO_FIRE !== undefined,
+  async fn() {
+    const server = startServer();
+    server.on("/hang", { kind: "hang" });
+    const dir = await makeProject({
+      "tasks/step.py": STEP_PY,
+      "config.yaml": `notify:
+  - webhook: ${server.url}/hang
+    timeout: 5m
+steps:
+  - script: tasks/step.py
+    arguments: {lines: 1}
+`,
+    });
+    try {
+      const child = spawnCli(["-c", "config.yaml", "--non-interactive"], {
+        cwd: dir,
+        env: { ...fireEnv(), EXIT_CODE: "4" },
+      });
+      await server.waitFor(1);
+      await waitFor("the run to end", () => {
+        try {
+          return /\| run \S+ failed after/.test(Deno.readTextFileSync(`${dir}/crude-link.log`));
+        } catch {
+          return false;
+        }
+      });
+      child.kill("SIGINT");
+      const { code } = await child.output();
+      assert.equal(code, 1, "the failed run's exit status");
+      const log = readLog(dir);
+      const ended = find(log, /^run \S+ failed after/).at;
+      const gaveUp = find(
+        log,
+        /^Gave up the 'failure' notification .* crude-link was told to stop while it waited/,
+      );
+      assert.ok(gaveUp.at - ended < 60_000, "long before the 5 minute timeout");
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

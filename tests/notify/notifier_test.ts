@@ -371,3 +371,17 @@ Deno.test("send() (notify test) resolves with what each target answered", async 
   ]);
   assert.equal(JSON.parse(r.http.seen[0].request.body!).test, true);
 });
+
+Deno.test("a stop signal while crude-link waits to exit ends the wait at once, and says so", async () => {
+  const r = rig([webhook("http://hang.test/", { on: ["failure"], timeoutMs: 60_000 })], () => ({
+    ms: 1e9,
+  }));
+  feed(r, runEvents("r1", "failed"));
+  const stop = new AbortController();
+  r.clock.sleep(1500).then(() => stop.abort());
+  const closedAt = await drive(r.clock, r.notifier.close(stop.signal).then(() => r.clock.now - T0));
+  assert.equal(closedAt, 1500);
+  assert.deepEqual(r.warnings, [
+    "1500 Gave up the 'failure' notification of run r1 to webhook 'http://hang.test/': crude-link was told to stop while it waited for it to answer",
+  ]);
+});
