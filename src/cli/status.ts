@@ -13,8 +13,7 @@
 import { loadHost } from "../app/host.ts";
 import { readConfig } from "../config/load.ts";
 import { describeTrigger, formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
-import { formatDiagnostic, UserError } from "../errors.ts";
-import { describeHistoryError } from "../history/recorder.ts";
+import { formatDiagnostic } from "../errors.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
 import { formatDuration, formatExit } from "../log/format.ts";
 import {
@@ -25,13 +24,8 @@ import {
   type WatchSnapshot,
 } from "../metrics/snapshot.ts";
 import { absolute } from "../path.ts";
-import {
-  FsError,
-  HistoryError,
-  type HistoryStore,
-  type LockHolder,
-  type System,
-} from "../ports.ts";
+import type { LockHolder, System } from "../ports.ts";
+import { isGone, readHistory } from "./history_file.ts";
 
 /** The flags of `status`. */
 export interface StatusFlags {
@@ -154,35 +148,14 @@ export async function statusCommand(flags: StatusFlags, system: System): Promise
 
 /** The history's snapshot, or an empty one when there is no history yet. */
 function readSnapshot(dir: string, configPath: string, system: System): WatchSnapshot {
-  const path = historyPathIn(dir);
-  const empty: WatchSnapshot = {
+  return readHistory(
+    system,
+    historyPathIn(dir),
+    (store) => snapshotFromHistory(store, configPath, (run) => isGone(system.host, run)),
+  ) ?? {
     counts: { running: 0, ok: 0, failed: 0, aborted: 0, interrupted: 0 },
     failureStreak: 0,
   };
-  try {
-    if (system.fs.stat(path) === undefined) return empty;
-  } catch (e) {
-    if (!(e instanceof FsError)) throw e;
-    throw new UserError(`cannot read the run history '${path}': ${e.reason}`, {
-      hint: "check the permissions of the state folder, or pass --state-dir DIR",
-    });
-  }
-  let store: HistoryStore | undefined;
-  try {
-    store = system.history.open(path, "read-only");
-    const { host } = system;
-    return snapshotFromHistory(
-      store,
-      configPath,
-      (run) => run.hostname === host.hostname && !host.isAlive(run.pid),
-    );
-  } catch (e) {
-    if (!(e instanceof HistoryError)) throw e;
-    const { reason, hint } = describeHistoryError(e);
-    throw new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
-  } finally {
-    store?.close();
-  }
 }
 
 function describeScheduler(

@@ -22,7 +22,15 @@ import {
 import type { Collector } from "./collector.ts";
 import { checkKeys, suggest } from "./keys.ts";
 import { controlChar, describeControl, show } from "./text.ts";
-import { deref, describe, isEmpty, type MapEntry, type MapNode, type ValueNode } from "./tree.ts";
+import {
+  deref,
+  describe,
+  forEachScalar,
+  isEmpty,
+  type MapEntry,
+  type MapNode,
+  type ValueNode,
+} from "./tree.ts";
 import type { Values } from "./values.ts";
 
 /** Keys of a notify target. */
@@ -424,24 +432,10 @@ function readHeaders(
  */
 export function envSecrets(root: ValueNode, env: Record<string, string | undefined>): string[] {
   const names = new Set<string>();
-  const seen = new Set<ValueNode>();
-  const stack: ValueNode[] = [root];
-  while (stack.length > 0) {
-    const node = deref(stack.pop()!);
-    if (seen.has(node)) continue;
-    seen.add(node);
-    if (node.kind === "scalar") {
-      if (typeof node.value === "string" && node.value.includes("oc.env")) {
-        for (const m of node.value.matchAll(/oc\.env\s*:\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
-          names.add(m[1]);
-        }
-      }
-    } else if (node.kind === "seq") {
-      for (const item of node.items) stack.push(item);
-    } else if (node.kind === "map") {
-      for (const e of node.entries) stack.push(e.value);
-    }
-  }
+  forEachScalar(root, (node) => {
+    if (typeof node.value !== "string" || !node.value.includes("oc.env")) return;
+    for (const m of node.value.matchAll(/oc\.env\s*:\s*([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]);
+  });
   return [...names].map((n) => env[n]).filter((v): v is string =>
     v !== undefined && v.length >= MIN_SECRET_LENGTH
   );

@@ -34,7 +34,7 @@ import {
   describe,
   type DocumentTransform,
   entryOf,
-  type ScalarNode,
+  forEachScalar,
   type ValueNode,
 } from "./tree.ts";
 import { Values } from "./values.ts";
@@ -171,20 +171,9 @@ function readTopLevel(
 
 /** Resolves every interpolation in the file, used or not, so that typos show before a run. */
 function checkEveryInterpolation(root: ValueNode, values: Values): void {
-  const seen = new Set<ValueNode>();
-  const stack: ValueNode[] = [root];
-  while (stack.length > 0) {
-    const node = deref(stack.pop()!);
-    if (seen.has(node)) continue;
-    seen.add(node);
-    if (node.kind === "scalar") {
-      if (typeof node.value === "string" && Interpolator.has(node.value)) {
-        values.checkInterpolation(node as ScalarNode);
-      }
-    } else if (node.kind === "seq") {
-      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
-    } else if (node.kind === "map") {
-      for (let i = node.entries.length - 1; i >= 0; i--) stack.push(node.entries[i].value);
+  forEachScalar(root, (node) => {
+    if (typeof node.value === "string" && Interpolator.has(node.value)) {
+      values.checkInterpolation(node);
     }
-  }
+  });
 }
