@@ -48,7 +48,8 @@ export interface Watch {
   /** Receives the session's events (after the history's sink, which it reads). */
   readonly sink: Sink;
   /**
-   * Waits for notifications still being sent (each at most its target's
+   * At exit: rewrites a scheduler's metrics without the next fire time, and
+   * waits for notifications still being sent (each at most its target's
    * timeout, less when a stop signal comes meanwhile). Never throws.
    */
   close(): Promise<void>;
@@ -89,6 +90,7 @@ export function startWatch(options: WatchOptions): Watch {
       if (event.type === "run-end") metrics?.again();
     },
     async close() {
+      metrics?.last();
       if (!notifier) return;
       // A stop signal while crude-link waits to exit (Ctrl-C after the run)
       // ends the wait at once: the rest is given up, and said.
@@ -115,7 +117,10 @@ function previousStatus(
     ?.status;
 }
 
-/** Writes the metrics file: `first()` throws when it cannot, `again()` says so once. */
+/**
+ * Writes the metrics file: `first()` throws when it cannot, `again()` says
+ * so once; `last()` writes it without the next fire time at exit.
+ */
 function metricsWriter(options: WatchOptions, path: string, memory: MemorySnapshot) {
   const { system, pipeline } = options;
   const snapshot = (): WatchSnapshot => {
@@ -128,8 +133,9 @@ function metricsWriter(options: WatchOptions, path: string, memory: MemorySnapsh
     }
     return memory.snapshot;
   };
+  let scheduled = options.scheduled;
   const write = () => {
-    const trigger = options.scheduled ? pipeline.cron?.trigger : undefined;
+    const trigger = scheduled ? pipeline.cron?.trigger : undefined;
     const next = trigger &&
       nextFireTime(trigger, Temporal.Instant.fromEpochMilliseconds(system.clock.nowMs()));
     system.fs.writeTextAtomic(
@@ -157,6 +163,12 @@ function metricsWriter(options: WatchOptions, path: string, memory: MemorySnapsh
             : "make its folder writable for this user, or pass another --metrics-file",
         });
       }
+    },
+    /** At exit: no scheduler will fire any more, so the file no longer names a next fire time. */
+    last() {
+      if (!scheduled) return;
+      scheduled = false;
+      this.again();
     },
     again() {
       try {

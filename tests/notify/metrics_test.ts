@@ -271,10 +271,21 @@ Deno.test({
       assert.equal(date.getHours(), 3);
       assert.ok(next * 1000 > Date.now());
       assert.equal(value(families, "crude_link_runs_total", { status: "ok" }), 0);
-    } finally {
       child.kill("SIGTERM");
-      const status = await child.output();
-      assert.equal(status.code, 143);
+      assert.equal((await child.output()).code, 143);
+      const after = await parseText(Deno.readTextFileSync(`${dir}/crude_link.prom`));
+      assert.equal(
+        value(after, "crude_link_next_fire_timestamp_seconds"),
+        undefined,
+        "no scheduler, no next fire time",
+      );
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Ended.
+      }
+      await child.output().catch(() => {});
       await Deno.remove(dir, { recursive: true });
     }
   },

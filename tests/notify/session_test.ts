@@ -97,7 +97,7 @@ Deno.test("a schedule's failing then ok run: notified in order, metrics after ea
     seen.map((r) => JSON.parse(r.body!)).map((b) => `${b.event} ${b.status}`),
     ["start running", "failure failed", "start running", "recovery ok"],
   );
-  assert.equal(snapshots.length, 3, "at start-up and after each run");
+  assert.equal(snapshots.length, 4, "at start-up, after each run, and at exit");
   assert.equal(sample(snapshots[0], "crude_link_runs_total", ',status="failed"'), "0");
   assert.equal(sample(snapshots[0], "crude_link_last_run_success"), undefined);
   assert.equal(sample(snapshots[1], "crude_link_last_run_success"), "0");
@@ -114,7 +114,13 @@ Deno.test("a schedule's failing then ok run: notified in order, metrics after ea
   const next = Number(sample(snapshots[2], "crude_link_next_fire_timestamp_seconds"));
   assert.equal(next % 600, 0);
   assert.ok(next * 1000 > ok.endedAt! && next * 1000 <= ok.endedAt! + 600_000);
-  assert.equal(m.fs.readText("metrics/c.prom"), snapshots[2]);
+  // At exit nothing fires any more: the same story, without a next fire time.
+  assert.equal(m.fs.readText("metrics/c.prom"), snapshots[3]);
+  assert.equal(sample(snapshots[3], "crude_link_next_fire_timestamp_seconds"), undefined);
+  assert.equal(
+    snapshots[3],
+    snapshots[2].replace(/^crude_link_next_fire_timestamp_seconds\{.*\n/m, ""),
+  );
 });
 
 Deno.test("a target that refuses every notification does not change the exit status", async () => {
