@@ -6,6 +6,8 @@
 #   `fire`, which the example steps and the tests use.
 # - tmux (tests only, `setup.sh --test`): the tests drive the interactive
 #   dialog through a real pseudo terminal with it.
+# - python3-prometheus-client (tests only): a real Prometheus text-format
+#   parser reads the metrics file crude-link writes.
 #
 # Where fire comes from, first that works: an interpreter that already has it
 # (python3 on PATH, then /usr/bin/python3); Debian's python3-fire package
@@ -27,6 +29,12 @@ apt_install() {
 
 if [ "${1:-}" = "--test" ] && ! command -v tmux >/dev/null 2>&1; then
   apt_install tmux || echo "setup: tmux is missing and could not be installed; the terminal tests will skip" >&2
+fi
+
+if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 &&
+  ! python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+  apt_install python3-prometheus-client ||
+    echo "setup: Python's prometheus_client is missing and could not be installed; the metrics parser tests will skip" >&2
 fi
 
 if [ -x "$venv/bin/python" ] && has_fire "$venv/bin/python"; then

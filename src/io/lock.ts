@@ -40,6 +40,7 @@ export function fileLocks(fs: FileSystem): ScheduleLocks {
       }
       return { acquired: true, release: () => release(file) };
     },
+    peek: (path) => readHolder(fs, path),
   };
 }
 
@@ -57,7 +58,10 @@ function release(file: WritableFile): void {
 function readHolder(fs: FileSystem, path: string): LockHolder | undefined {
   try {
     const info = JSON.parse(fs.readText(path));
-    return typeof info?.pid === "number" && typeof info?.hostname === "string" ? info : undefined;
+    return typeof info?.pid === "number" && typeof info?.hostname === "string" &&
+        typeof info?.since === "string"
+      ? info
+      : undefined;
   } catch {
     return undefined;
   }
