@@ -188,7 +188,7 @@ class Editor {
     const root = deref(this.doc.root);
     if (root.kind !== "map" || !root.entries.some((e) => e.key === path[0])) return false;
     if (path[0] === "steps" && path.length > 1 && !/^\d+$/.test(path[1])) return false;
-    const walk = this.#walk(path, p.syntax.op, Infinity);
+    const walk = this.#walk(path, p.syntax.op, Infinity, show(p.syntax.value));
     if ("message" in walk || walk.some((l) => l.link !== "written")) return false;
     this.#edit(p, walk);
     return true;
@@ -207,7 +207,7 @@ class Editor {
     const topLevel = root.entries.some((e) => e.key === path[0]) &&
       !(path[0] === "steps" && path.length > 1 && !/^\d+$/.test(path[1]));
     if (topLevel) {
-      const walk = this.#walk(path, op, Infinity);
+      const walk = this.#walk(path, op, Infinity, show(p.syntax.value));
       if ("message" in walk) this.#fail(p, walk);
       else this.#edit(p, walk);
       return;
@@ -216,12 +216,12 @@ class Editor {
     if (step === undefined) return;
     if (step === "top-level") {
       // A new top-level key (validation says whether it is one crude-link knows).
-      const walk = this.#walk(path, op, Infinity);
+      const walk = this.#walk(path, op, Infinity, show(p.syntax.value));
       if ("message" in walk) this.#fail(p, walk);
       else this.#edit(p, walk);
       return;
     }
-    const walk = this.#walk(step, op, 2);
+    const walk = this.#walk(step, op, 2, show(p.syntax.value));
     if ("message" in walk) this.#fail(p, walk);
     else this.#edit(p, walk, step);
   }
@@ -246,7 +246,12 @@ class Editor {
    * `add`, the walk stops at the first key that does not exist (the rest is
    * created); otherwise every key must exist.
    */
-  #walk(path: string[], op: OverrideSyntax["op"], privateFrom: number): Level[] | Problem {
+  #walk(
+    path: string[],
+    op: OverrideSyntax["op"],
+    privateFrom: number,
+    value = "VALUE",
+  ): Level[] | Problem {
     const levels: Level[] = [];
     let current: ValueNode = this.doc.root;
     for (let i = 0; i < path.length; i++) {
@@ -261,7 +266,7 @@ class Editor {
             levels.push({ node: here, key, index: -1, link: "written" });
             return levels;
           }
-          return missingKey(path, i, here.entries.map((e) => e.key), where, op);
+          return missingKey(path, i, here.entries.map((e) => e.key), where, op, value);
         }
         const entry = here.entries[index];
         levels.push({
@@ -323,7 +328,7 @@ class Editor {
       const full = path.join(".");
       return {
         message: `'${show(full)}' exists already; +PATH=VALUE adds a key that does not`,
-        hint: `write ${full}=VALUE (without '+') to change it`,
+        hint: `write ${full}=${value} (without '+') to change it`,
       };
     }
     return levels;
@@ -413,12 +418,12 @@ class Editor {
           : `there is no step '${show(keys[0])}'`,
         hint: guess
           ? `did you mean '${guess}${rest ? `.${rest}` : ""}'?` +
-            (keys === path ? ` (+${p.syntax.pathText}=VALUE adds a top-level key)` : "")
+            (keys === path ? ` (+${show(p.syntax.text)} adds a top-level key)` : "")
           : `steps: ${listed([...names.keys()])}` +
             (keys === path
-              ? `; top-level keys: ${
-                listed(root.entries.map((e) => e.key))
-              }; +${p.syntax.pathText}=VALUE adds one`
+              ? `; top-level keys: ${listed(root.entries.map((e) => e.key))}; +${
+                show(p.syntax.text)
+              } adds one`
               : ""),
       });
       return undefined;
@@ -464,7 +469,7 @@ class Editor {
         : argNames.length
         ? `its arguments are ${listed(argNames)}; `
         : "it has no arguments; ") +
-        `+${p.syntax.pathText}=VALUE adds ${isStepKey ? "the key" : "the argument"}`,
+        `+${show(p.syntax.text)} adds ${isStepKey ? "the key" : "the argument"}`,
     });
     return undefined;
   }
@@ -535,6 +540,7 @@ function missingKey(
   keys: string[],
   where: string,
   op: OverrideSyntax["op"],
+  value: string,
 ): Problem {
   const full = path.join(".");
   const guess = suggest(path[i], keys);
@@ -548,7 +554,7 @@ function missingKey(
   }
   return {
     message: `'${show(full)}' does not exist: ${where} has no key '${show(path[i])}'`,
-    hint: `${fix ? `did you mean '${fix}'? ` : `${has}; `}+${full}=VALUE adds it`,
+    hint: `${fix ? `did you mean '${fix}'? ` : `${has}; `}+${full}=${value} adds it`,
   };
 }
 

@@ -109,6 +109,7 @@ Deno.test("a run id that is taken is never reused: the new run gets another, the
     pid: 1,
     hostname: "other",
     stepNames: ["z"],
+    overrides: [],
   });
   m.randomBytes.push([0, 0], [0, 0], [0xbe, 0xef]);
   assert.equal(await session(m), 0);

@@ -228,15 +228,15 @@ Deno.test("every override problem is reported at once, named after the override,
     ]),
     [
       "override 'trainin.lr=1': error: 'trainin' is neither a top-level key nor a step\n" +
-      "  hint: did you mean 'training.lr'? (+trainin.lr=VALUE adds a top-level key)",
+      "  hint: did you mean 'training.lr'? (+trainin.lr=1 adds a top-level key)",
       "override 'preproccess.nr_image=3': error: step 'preproccess' has no argument 'nr_image'\n" +
-      "  hint: did you mean 'preproccess.nr_images'? +preproccess.nr_image=VALUE adds the argument",
+      "  hint: did you mean 'preproccess.nr_images'? +preproccess.nr_image=3 adds the argument",
       "override 'training.lr=1': error: step 'training' has no argument 'lr'\n" +
-      "  hint: it has no arguments; +training.lr=VALUE adds the argument",
+      "  hint: it has no arguments; +training.lr=1 adds the argument",
       "override '~cron.foo': error: 'cron.foo' does not exist, so it cannot be removed\n" +
       "  hint: 'cron' has day_of_week, hour, minute, second",
       "override '+cron.hour=3': error: 'cron.hour' exists already; +PATH=VALUE adds a key that does not\n" +
-      "  hint: write cron.hour=VALUE (without '+') to change it",
+      "  hint: write cron.hour=3 (without '+') to change it",
       "override 'steps.7.x=1': error: 'steps' has 4 items (0 to 3), so there is no item 7\n" +
       "  hint: +steps.4=VALUE adds one at the end",
       "override 'configs.0.preproccess.arguments.nr_images.x=1': error: 'configs.0.preproccess.arguments.nr_images' is the number 500, so it has no 'x'\n" +
