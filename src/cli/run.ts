@@ -18,6 +18,7 @@ import type { Pipeline } from "../model.ts";
 import type { System } from "../ports.ts";
 import { DEFAULT_LOG_FILE, type RunFlags } from "./args.ts";
 import { selectSteps } from "./selection.ts";
+import { shellJoin } from "../shell.ts";
 
 export type { RunFlags } from "./args.ts";
 
@@ -33,7 +34,21 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
     const selection = selectSteps(loaded.pipeline, flags.selection);
     return { ...loaded, pipeline: selection.pipeline, notSelected: selection.notSelected };
   };
-  const { pipeline, text, notSelected } = load();
+  let loaded: ReturnType<typeof load>;
+  try {
+    loaded = load();
+  } catch (e) {
+    if (overrides !== flags.overrides && overrides.length > 0) {
+      // Overrides the user did not type this time: say where they come from.
+      system.console.err.write(
+        `note: --resume applies the overrides of the run it continues: ${
+          shellJoin(overrides)
+        } (give overrides on the command line to replace them)\n`,
+      );
+    }
+    throw e;
+  }
+  const { pipeline, text, notSelected } = loaded;
   for (const w of pipeline.warnings) {
     system.console.err.write(formatDiagnostic(w, "warning") + "\n");
   }

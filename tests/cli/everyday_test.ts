@@ -335,3 +335,22 @@ fireTest(
     await assert.rejects(Deno.stat(`${quiet}/crude-link.log`));
   },
 );
+
+fireTest("--resume says where overrides come from when the run's own no longer apply", async () => {
+  const dir = await seedProject();
+  const first = await runCli(["preproccess.nr_images=7"], {
+    cwd: dir,
+    env: { ...fireEnv(), EXIT_TRAINING: "3" },
+  });
+  assert.equal(first.code, 1);
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    SEED_CONFIG.replace("        nr_images: 500\n", ""),
+  );
+  const r = await runCli(["--resume", "--force"], { cwd: dir, env: fireEnv() });
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(
+    r.stderr,
+    /^note: --resume applies the overrides of the run it continues: preproccess\.nr_images=7 \(give overrides on the command line to replace them\)\noverride 'preproccess\.nr_images=7': error: step 'preproccess' has no argument 'nr_images'/,
+  );
+});
