@@ -30,6 +30,8 @@ export const COMMANDS = [
   "init",
   "export",
   "completions",
+  "status",
+  "notify",
   "help",
 ] as const;
 
