@@ -20,6 +20,7 @@ export const TOP_LEVEL_KEYS = [
   "python",
   "executor",
   "slurm",
+  "jobs",
 ] as const;
 
 /** Keys allowed in a step definition. */
@@ -37,6 +38,9 @@ export const STEP_KEYS = [
   "backoff",
   "executor",
   "slurm",
+  "needs",
+  "matrix",
+  "exclude",
 ] as const;
 
 /** Options allowed in a `slurm` mapping. */
@@ -64,6 +68,10 @@ const KNOWN_MISTAKES: Record<string, string> = {
   cmd: "use 'command' (an argv list) or 'script'",
   environment: "environment variables go under 'env'",
   retry: "the number of retries goes under 'retries'",
+  depends_on: "the steps a step waits for go under 'needs'",
+  after: "the steps a step waits for go under 'needs'",
+  parallel:
+    "steps with 'needs: []' (or needing the same step) run at the same time; 'jobs' limits how many",
 };
 
 /** A likely meant word, for words short enough to compare (a key of a megabyte is not). */

@@ -31,11 +31,16 @@ import {
   describe,
   type DocumentTransform,
   entryOf,
+  isEmpty,
+  type MapEntry,
   type ScalarNode,
   type ValueNode,
 } from "./tree.ts";
 import { Values } from "./values.ts";
 import { Interpolator } from "./interpolate.ts";
+import { MAX_JOBS } from "../run/graph.ts";
+import { show } from "./text.ts";
+import { INVALID, ok, type Result } from "./values.ts";
 
 export { SLURM_KEYS, STEP_KEYS, TOP_LEVEL_KEYS } from "./keys.ts";
 
@@ -89,12 +94,18 @@ export function validateDocument(
   out: Collector,
 ): ValidationResult {
   const values = new Values(doc, options.env ?? {}, out);
-  const { steps, cron } = readTopLevel(doc, values, out, options.timeZone);
+  const { steps, cron, jobs } = readTopLevel(doc, values, out, options.timeZone);
   const errors = out.errors();
   const warnings = out.warnings();
   const complete = steps.every((s) => s.complete);
   const pipeline: Pipeline | undefined = errors.length === 0 && complete
-    ? { configFile: doc.file, steps: steps.map((s) => s.step), cron, warnings }
+    ? {
+      configFile: doc.file,
+      steps: steps.map((s) => s.step),
+      cron,
+      ...(jobs === undefined ? {} : { jobs }),
+      warnings,
+    }
     : undefined;
   return { pipeline, steps: steps.map((s) => s.step), errors, warnings };
 }
@@ -105,7 +116,7 @@ function readTopLevel(
   values: Values,
   out: Collector,
   timeZone: string,
-): { steps: StepRead[]; cron?: CronSection } {
+): { steps: StepRead[]; cron?: CronSection; jobs?: number } {
   const root = deref(doc.root);
   const none = { steps: [] };
   if (root.kind === "broken") return none;
@@ -129,6 +140,7 @@ function readTopLevel(
   const slurm = readSlurm(get("slurm"), values, out);
   const configs = readConfigs(get("configs"), values, out);
   const cron = readCron(get("cron"), values, out, timeZone);
+  const jobs = readJobs(get("jobs"), values, out);
   checkEveryInterpolation(doc.root, values);
 
   const stepsEntry = get("steps");
@@ -141,7 +153,7 @@ function readTopLevel(
         STEPS_HINT,
       );
     }
-    return { steps: [], cron };
+    return { steps: [], cron, jobs: jobs.ok ? jobs.value : undefined };
   }
   const steps = readSteps(
     stepsEntry,
@@ -154,7 +166,27 @@ function readTopLevel(
     values,
     out,
   );
-  return { steps, cron };
+  return { steps, cron, jobs: jobs.ok ? jobs.value : undefined };
+}
+
+/** `jobs`: how many steps may run at the same time, 1 to {@link MAX_JOBS}. */
+function readJobs(
+  entry: MapEntry | undefined,
+  values: Values,
+  out: Collector,
+): Result<number | undefined> {
+  if (!entry || isEmpty(entry.value)) return ok(undefined);
+  const n = values.wholeNumber(entry);
+  if (!n.ok || n.value === undefined) return n;
+  if (n.value >= 1 && n.value <= MAX_JOBS) return n;
+  out.error(
+    entry.value.pos,
+    `'jobs' must be a number from 1 to ${MAX_JOBS}, but it is ${show(String(n.value))}`,
+    n.value === 0
+      ? "'jobs: 1' runs one step at a time; leave 'jobs' out to run as many as the machine has CPUs"
+      : `crude-link runs at most ${MAX_JOBS} steps at once; for larger sweeps on a cluster use executor: slurm`,
+  );
+  return INVALID;
 }
 
 /** Resolves every interpolation in the file, used or not, so that typos show before a run. */
