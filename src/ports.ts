@@ -316,6 +316,8 @@ export interface Host {
   readonly os: string;
   /** The machine's IANA time zone. */
   readonly timeZone: string;
+  /** How many CPUs (logical processors) the machine has: the default of `--jobs`. */
+  readonly cpus: number;
   /** True when a process with this id exists on this machine. */
   isAlive(pid: number): boolean;
   /** The full path of a program found on PATH (PATHEXT on Windows), or undefined. */
@@ -351,6 +353,13 @@ export interface RunRecord {
   hostname: string;
   /** The pipeline's step names, in order, when the run started. */
   stepNames: string[];
+  /**
+   * What each step needs (names, one list per step, in the order of
+   * `stepNames`); absent for runs recorded before steps had needs (a chain).
+   */
+  stepNeeds?: string[][];
+  /** The steps the run left out (`--only`, `--from`, `--to`, `--skip`), by name. */
+  notSelected?: string[];
 }
 
 /** What is recorded when a run starts (its end comes later). */
@@ -446,7 +455,14 @@ export interface HistoryStore {
     id: string,
     update: Pick<
       NewRun,
-      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames"
+      | "trigger"
+      | "pid"
+      | "hostname"
+      | "configHash"
+      | "configText"
+      | "stepNames"
+      | "stepNeeds"
+      | "notSelected"
     >,
   ): void;
   /** Records the start of an attempt; returns its id. */

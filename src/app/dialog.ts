@@ -45,11 +45,10 @@ export async function askWhatNext(
   }
   await ctx.settle();
   console.out.write(failureReport(failure, ctx.color));
-  const steps = ctx.pipeline.steps;
   const answer = await ctx.system.prompter({
     step: failure.step.name,
-    firstStep: steps[0].name,
-    nextStep: steps[failure.step.index + 1]?.name,
+    firstStep: failure.firstStep,
+    nextStep: failure.nextStep,
   }, ctx.stop.signal);
   if (answer !== "interrupted") return answer;
   console.out.write(SHOW_CURSOR);

@@ -31,6 +31,9 @@ import {
 } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
 import { type RunOutcome, runPipeline } from "../run/runner.ts";
+import { MAX_JOBS, needIndices } from "../run/graph.ts";
+import { hasSelection, type SelectionFlags, selectSteps } from "../run/selection.ts";
+import { shellJoin } from "../shell.ts";
 import { runSchedule } from "../schedule/loop.ts";
 import { askWhatNext } from "./dialog.ts";
 import { hostInfo } from "./host.ts";
@@ -65,6 +68,12 @@ export interface RunRequest {
   resume: boolean;
   /** With `resume`: even though the config changed. */
   force: boolean;
+  /** How many steps may run at once (`--jobs`); default the config's `jobs`, else the CPUs. */
+  jobs?: number;
+  /** After a failure, go on with every step whose needs all succeeded (`--keep-going`). */
+  keepGoing?: boolean;
+  /** Which steps run (`--only`, `--from`, `--to`, `--skip`). */
+  selection?: SelectionFlags;
 }
 
 /**
@@ -77,6 +86,20 @@ export interface RunRequest {
 export async function runSession(request: RunRequest, system: System): Promise<number> {
   const { pipeline, interactive } = request;
   const { clock } = system;
+  if (request.resume && hasSelection(request.selection)) {
+    throw new UserError("--resume continues a run with the steps it selected", {
+      hint: "leave out --only, --from, --to and --skip, or run without --resume",
+    });
+  }
+  // Before anything is opened: a selection that names no step is a usage error.
+  const selection = hasSelection(request.selection)
+    ? selectSteps(pipeline, request.selection!)
+    : undefined;
+  const jobs = request.jobs ?? pipeline.jobs ?? Math.min(system.host.cpus, MAX_JOBS);
+  const launch = makeLauncher(hostInfo(system), {
+    stdio: interactive ? "inherit" : "pipe",
+    baseDir: system.host.cwd,
+  });
   const scheduled = !interactive && pipeline.cron !== undefined && !request.resume;
   const color = wantColor(system.console.out.isTerminal, system.host.env);
   const output = openOutput(request, system, color);
@@ -91,7 +114,10 @@ export async function runSession(request: RunRequest, system: System): Promise<n
   try {
     const state = await openState(request, system, scheduled, say);
     store = state.store;
-    const resume = request.resume ? planResumeFrom(state, request) : undefined;
+    const resume = request.resume
+      ? planResumeFrom(state, request, (i) => shellJoin(launch(pipeline.steps[i]).argv))
+      : undefined;
+    const selected = resume?.selected ?? selection?.runs;
     if (scheduled) {
       releaseLock = takeScheduleLock(
         system.locks,
@@ -114,6 +140,12 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         configHash: state.configHash,
         configText: request.configText,
         stepNames: pipeline.steps.map((s) => s.name),
+        stepNeeds: needIndices(pipeline.steps).map((list) =>
+          list.map((j) => pipeline.steps[j].name)
+        ),
+        ...(selected?.includes(false)
+          ? { notSelected: pipeline.steps.filter((_, i) => !selected[i]).map((s) => s.name) }
+          : {}),
         pid: system.host.pid,
         hostname: system.host.hostname,
       },
@@ -145,10 +177,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         spawner: system.spawner,
         clock,
         sink: output.sink,
-        launch: makeLauncher(hostInfo(system), {
-          stdio: interactive ? "inherit" : "pipe",
-          baseDir: system.host.cwd,
-        }),
+        launch,
         onFailure: (failure) =>
           askWhatNext(failure, {
             pipeline,
@@ -163,12 +192,20 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         // At a terminal the steps write straight to it: crude-link's own
         // lines must be out before a step starts.
         beforeStart: interactive ? output.settle : undefined,
+        // Steps running side by side do not have the terminal: Ctrl-C reaches them through crude-link.
+        onInterrupt: interactive ? (handler) => system.signals.on("SIGINT", handler) : undefined,
       }, {
         runId: runIdFor(trigger, resume, recorder, system),
         trigger,
-        startAt: resume?.startAt,
+        selection: selected
+          ? { runs: selected, description: selection?.description ?? "" }
+          : undefined,
+        doneEarlier: resume?.doneEarlier,
+        jobs,
+        keepGoing: request.keepGoing,
       });
 
+    if (selection) say("info", `Running only the steps that ${selection.description} selects`);
     if (resume) {
       say("info", resume.description);
       return exitStatus(await runOnce("resume"));
@@ -394,7 +431,11 @@ async function openState(
 }
 
 /** The resume plan from the history (which `openState` has opened, or thrown). */
-function planResumeFrom(state: State, request: RunRequest): ResumePlan {
+function planResumeFrom(
+  state: State,
+  request: RunRequest,
+  commandLine: (index: number) => string,
+): ResumePlan {
   const store = state.store!;
   try {
     const last = store.recentRuns(1, state.configPath)[0];
@@ -402,7 +443,12 @@ function planResumeFrom(state: State, request: RunRequest): ResumePlan {
       last,
       last ? store.runSteps(last.id) : [],
       last ? store.attempts(last.id) : [],
-      { pipeline: request.pipeline, text: request.configText, hash: state.configHash },
+      {
+        pipeline: request.pipeline,
+        text: request.configText,
+        hash: state.configHash,
+        commandLine,
+      },
       request.force,
     );
   } catch (e) {

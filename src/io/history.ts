@@ -24,8 +24,11 @@ import {
   type RunStepRecord,
 } from "../ports.ts";
 
-/** 1: the first schema; 2: attempts keep Slurm's state and reason. */
-const SCHEMA_VERSION = 2;
+/**
+ * 1: the first schema; 2: attempts keep Slurm's state and reason; 3: runs
+ * keep what each step needs.
+ */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -39,7 +42,9 @@ CREATE TABLE IF NOT EXISTS runs (
   status      TEXT NOT NULL,
   pid         INTEGER NOT NULL,
   hostname    TEXT NOT NULL,
-  step_names  TEXT NOT NULL
+  step_names  TEXT NOT NULL,
+  step_needs  TEXT,
+  not_selected TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_config ON runs (config_path, started_at);
 CREATE TABLE IF NOT EXISTS attempts (
@@ -72,6 +77,16 @@ CREATE TABLE IF NOT EXISTS run_steps (
 const MIGRATE_1_TO_2 = `
 ALTER TABLE attempts ADD COLUMN slurm_state TEXT;
 ALTER TABLE attempts ADD COLUMN slurm_reason TEXT;
+`;
+
+/**
+ * From schema 2: what each step of a run needs (JSON, one list of names per
+ * step; NULL for runs recorded before, whose steps ran in a chain), and the
+ * steps a selection left out (JSON list of names; NULL: none).
+ */
+const MIGRATE_2_TO_3 = `
+ALTER TABLE runs ADD COLUMN step_needs TEXT;
+ALTER TABLE runs ADD COLUMN not_selected TEXT;
 `;
 
 type Row = Record<string, unknown>;
@@ -108,7 +123,8 @@ function openReadWrite(path: string): HistoryStore {
         // Another process may have upgraded it meanwhile: read it again inside.
         const now = userVersion(open);
         if (now === 0) open.exec(SCHEMA);
-        else if (now === 1) open.exec(MIGRATE_1_TO_2);
+        if (now === 1) open.exec(MIGRATE_1_TO_2);
+        if (now >= 1 && now <= 2) open.exec(MIGRATE_2_TO_3);
         open.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       });
     }
@@ -288,8 +304,8 @@ class SqliteHistory implements HistoryStore {
   createRun(run: NewRun): boolean {
     return this.#try(() =>
       this.#sql(
-        `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?)
+        `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names, step_needs, not_selected)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
       ).run(
         run.id,
@@ -301,18 +317,31 @@ class SqliteHistory implements HistoryStore {
         run.pid,
         run.hostname,
         JSON.stringify(run.stepNames),
+        jsonOrNull(run.stepNeeds),
+        jsonOrNull(run.notSelected),
       ).changes === 1
     );
   }
 
   reopenRun(
     id: string,
-    u: Pick<NewRun, "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames">,
+    u: Pick<
+      NewRun,
+      | "trigger"
+      | "pid"
+      | "hostname"
+      | "configHash"
+      | "configText"
+      | "stepNames"
+      | "stepNeeds"
+      | "notSelected"
+    >,
   ): void {
     this.#try(() =>
       this.#sql(
         `UPDATE runs SET trigger = ?, ended_at = NULL, status = 'running', pid = ?, hostname = ?,
-           config_hash = ?, config_text = ?, step_names = ? WHERE id = ?`,
+           config_hash = ?, config_text = ?, step_names = ?, step_needs = ?, not_selected = ?
+         WHERE id = ?`,
       ).run(
         u.trigger,
         u.pid,
@@ -320,6 +349,8 @@ class SqliteHistory implements HistoryStore {
         u.configHash,
         u.configText,
         JSON.stringify(u.stepNames),
+        jsonOrNull(u.stepNeeds),
+        jsonOrNull(u.notSelected),
         id,
       )
     );
@@ -386,7 +417,7 @@ class SqliteHistory implements HistoryStore {
         );
         results.forEach((r, i) => {
           // A resumed run keeps the statuses of the steps it did not run again.
-          if (r.status === "ok" && r.attempts === 0) keep.run(id, i, r.name);
+          if (r.status === "done-earlier") keep.run(id, i, r.name);
           else put.run(id, i, r.name, r.status);
         });
       })
@@ -440,7 +471,13 @@ function runRecord(r: Row): RunRecord {
     pid: r.pid as number,
     hostname: r.hostname as string,
     stepNames: JSON.parse(r.step_names as string),
+    ...(typeof r.step_needs === "string" ? { stepNeeds: JSON.parse(r.step_needs) } : {}),
+    ...(typeof r.not_selected === "string" ? { notSelected: JSON.parse(r.not_selected) } : {}),
   };
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }
 
 function attemptRecord(r: Row): AttemptRecord {
