@@ -382,9 +382,7 @@ function describeRunEnd(
   const names = results.map((r) => escapeControl(r.name));
   const nameWidth = Math.max(0, ...names.map((n) => n.length));
   const statusWidth = Math.max(7, ...results.map((r) => statusLabel(r.status).length));
-  const timeline = event.graph
-    ? timelineOf(results, event.graph.startedAtMs, durationMs)
-    : undefined;
+  const timeline = event.graph ? timelineOf(event.graph.startedAtMs, durationMs) : undefined;
   for (const i of order) {
     const r = results[i];
     const ran = r.attempts > 0;
@@ -441,7 +439,6 @@ const TIMELINE_WIDTH = 24;
  * same time show one above the other.
  */
 function timelineOf(
-  results: StepResult[],
   startedAtMs: number,
   durationMs: number,
 ): (r: StepResult) => string {

@@ -133,7 +133,7 @@ Deno.test("an edited config goes on when the steps done earlier are unchanged, a
     plan.description,
     /the steps done earlier are unchanged, so the run goes on with it:\n/,
   );
-  assert.match(plan.description, /-   2 \| b: 1\n\s+\+   2 \| b: 2/);
+  assert.match(plan.description, /- {3}2 \| b: 1\n\s+\+ {3}2 \| b: 2/);
 });
 
 Deno.test("a step done earlier that is gone from the edited config stops the resume", () => {
