@@ -17,6 +17,8 @@ import { runCommand, type RunFlags } from "./run.ts";
 import type { NextFlags } from "./next.ts";
 import type { InitFlags } from "./init.ts";
 import { completionsCommand, SHELLS } from "./completions.ts";
+import { MAX_JOBS } from "../run/graph.ts";
+import { splitStepNames } from "../run/selection.ts";
 import type { HistoryFlags } from "./history.ts";
 
 /** The version printed by `--version`. */
@@ -165,6 +167,17 @@ Examples:
       },
     );
 
+  program.command("graph")
+    .description("print the steps and what each needs; --dot for Graphviz")
+    .addOption(configFileOption(false))
+    .option("--dot", "print the graph in Graphviz's DOT language")
+    .action(async (flags: { configFile?: string; dot?: boolean }) => {
+      exitCode = (await import("./graph.ts")).graphCommand(
+        { configFile: withTop(flags).configFile!, dot: flags.dot },
+        system,
+      );
+    });
+
   program.command("init")
     .description("write a starter config.yaml and example steps (tasks/*.py) into DIR")
     .argument("[dir]", "the project folder, created when missing (default: this folder)")
@@ -241,7 +254,36 @@ function addRunOptions(cmd: Command, top: boolean): Command {
     .option("--run-now", "on a schedule, also run once at start-up")
     .addOption(stateDirOption())
     .option("--resume", "continue the last failed or interrupted run from its failed step")
-    .option("--force", "with --resume: resume even though the config changed");
+    .option("--force", "with --resume: resume even though the config changed")
+    .addOption(
+      new Option("-j, --jobs <n>", `how many steps may run at the same time (1-${MAX_JOBS})`)
+        .argParser(jobCount).default(undefined, "the config's jobs, else the number of CPUs"),
+    )
+    .option("--keep-going", "after a failed step, still run every step whose needs succeeded")
+    .addOption(
+      new Option("--only <steps>", "run just these steps (comma-separated)").argParser(names),
+    )
+    .option("--from <step>", "start at this step (and run what needs it)")
+    .option("--to <step>", "stop after this step (and run what it needs)")
+    .addOption(
+      new Option("--skip <steps>", "leave these steps out (comma-separated)").argParser(names),
+    );
+}
+
+/** `--jobs`: a whole number from 1 to {@link MAX_JOBS}. */
+function jobCount(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (n >= 1 && n <= MAX_JOBS) return n;
+  throw new InvalidArgumentError(
+    n === 0
+      ? "--jobs 1 runs one step at a time; leave --jobs out to run as many as the machine has CPUs"
+      : `expected a whole number from 1 to ${MAX_JOBS} (crude-link runs at most ${MAX_JOBS} steps at once), got '${value}'`,
+  );
+}
+
+/** A comma-separated list of step names (commas inside a matrix variant's brackets stay). */
+function names(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...splitStepNames(value)];
 }
 
 function stateDirOption(): Option {

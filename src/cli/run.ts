@@ -35,6 +35,18 @@ export interface RunFlags {
   resume?: boolean;
   /** With `resume`: resume even though the config changed. */
   force?: boolean;
+  /** How many steps may run at the same time. */
+  jobs?: number;
+  /** After a failed step, still run every step whose needs succeeded. */
+  keepGoing?: boolean;
+  /** Run just these steps. */
+  only?: string[];
+  /** Start at this step. */
+  from?: string;
+  /** Stop after this step. */
+  to?: string;
+  /** Leave these steps out. */
+  skip?: string[];
 }
 
 /** Runs the pipeline (once, or on its schedule); returns the exit status. */
@@ -53,5 +65,8 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
     stateDir: flags.stateDir,
     resume: flags.resume ?? false,
     force: flags.force ?? false,
+    jobs: flags.jobs,
+    keepGoing: flags.keepGoing ?? false,
+    selection: { only: flags.only, from: flags.from, to: flags.to, skip: flags.skip },
   }, system);
 }

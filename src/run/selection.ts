@@ -139,3 +139,28 @@ function describeFlags(flags: SelectionFlags): string {
   if (flags.skip) parts.push(`--skip ${flags.skip.join(",")}`);
   return parts.join(" ");
 }
+
+/**
+ * Step names as a flag gives them, separated by commas; a comma inside a
+ * matrix variant's brackets is part of its name.
+ *
+ * @example
+ * ```ts
+ * splitStepNames("prep,train[lr=0.1,depth=2]"); // ["prep", "train[lr=0.1,depth=2]"]
+ * ```
+ */
+export function splitStepNames(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const c of value) {
+    if (c === "[") depth++;
+    else if (c === "]") depth = Math.max(0, depth - 1);
+    if (c === "," && depth === 0) {
+      out.push(current.trim());
+      current = "";
+    } else current += c;
+  }
+  out.push(current.trim());
+  return out.filter((n) => n !== "");
+}
