@@ -63,6 +63,11 @@ export interface SpawnSpec {
   timeoutMs?: number;
   /** The step's name, for executors that label what they start. */
   label?: string;
+  /**
+   * For a variant of a matrix step: the step's own name (`train` for
+   * `train[lr=0.1]`), for executors that start the variants together.
+   */
+  group?: string;
 }
 
 /** A started child process. */
@@ -89,6 +94,13 @@ export interface RunningProcess {
 export interface Spawner {
   /** Starts a child. */
   spawn(spec: SpawnSpec): RunningProcess;
+  /**
+   * Starts several children that differ only in their command line and
+   * variables (the variants of a matrix step) together, where the executor
+   * can (a Slurm job array); one process each, in order. Absent: they are
+   * started one by one.
+   */
+  spawnArray?(specs: SpawnSpec[]): RunningProcess[];
 }
 
 // ---- files -----------------------------------------------------------------

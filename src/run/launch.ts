@@ -68,6 +68,7 @@ export function makeLauncher(
       slurm: step.slurm,
       timeoutMs: step.timeoutMs,
       label: step.name,
+      ...(step.variant ? { group: step.variant.of } : {}),
     };
   };
 }

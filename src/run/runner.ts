@@ -194,9 +194,17 @@ export async function runPipeline(
   let halted = false;
   let ending = false;
   let status: RunOutcome["status"] = "ok";
-  const start = (i: number) => {
+  const start = (i: number, prepared?: Prepared) => {
     phase[i] = "running";
-    const task = runWithRetries(steps[i], results[i], deps, options.runId, emit, () => active > 1)
+    const task = runWithRetries(
+      steps[i],
+      results[i],
+      deps,
+      options.runId,
+      emit,
+      () => active > 1,
+      prepared,
+    )
       .then((attempt) => {
         running.delete(i);
         active--;
@@ -228,7 +236,8 @@ export async function runPipeline(
       while (ready.size > 0 && running.size + batch.length < jobs) batch.push(ready.pop());
       // Counted before any starts: a step learns whether it runs alone.
       active += batch.length;
-      for (const i of batch) start(i);
+      const prepared = startTogether(batch, steps, results, deps, options.runId);
+      for (const i of batch) start(i, prepared.get(i));
     }
     if (running.size > 0) {
       await Promise.race(running.values());
@@ -317,6 +326,55 @@ export async function runPipeline(
   return outcome;
 }
 
+/** A step's first attempt, started together with others before its turn. */
+interface Prepared {
+  spec: SpawnSpec;
+  child: RunningProcess;
+}
+
+/**
+ * Starts the variants of one matrix step that start at the same moment and
+ * differ only in their command line and variables together, where the
+ * spawner can (a Slurm job array); the others start on their own.
+ */
+function startTogether(
+  batch: number[],
+  steps: readonly Step[],
+  results: StepResult[],
+  deps: RunnerDeps,
+  runId: string,
+): Map<number, Prepared> {
+  const prepared = new Map<number, Prepared>();
+  if (!deps.spawner.spawnArray) return prepared;
+  const groups = new Map<string, number[]>();
+  for (const i of batch) {
+    const step = steps[i];
+    if (step.variant === undefined || step.executor !== "slurm") continue;
+    const list = groups.get(step.variant.of);
+    if (list) list.push(i);
+    else groups.set(step.variant.of, [i]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const specs = group.map((i) => {
+      const base = deps.launch(steps[i], { pipe: true });
+      const attempt = results[i].attempts + 1;
+      return { ...base, env: { ...base.env, ...stepVariables(steps[i], runId, attempt) } };
+    });
+    const shape = (s: SpawnSpec) =>
+      JSON.stringify({
+        ...s,
+        argv: undefined,
+        label: undefined,
+        env: Object.entries(s.env).filter(([k]) => !k.startsWith("CRUDE_LINK_")),
+      });
+    if (!specs.every((s) => shape(s) === shape(specs[0]))) continue;
+    const children = deps.spawner.spawnArray(specs);
+    group.forEach((i, k) => prepared.set(i, { spec: specs[k], child: children[k] }));
+  }
+  return prepared;
+}
+
 /**
  * For each node, the nodes it waits for when some nodes are passed over
  * (`skip(j)`): a passed-over node is replaced by what it waits for, in
@@ -356,12 +414,21 @@ async function runWithRetries(
   runId: string,
   emit: Emit,
   shared: () => boolean,
+  prepared?: Prepared,
 ): Promise<Attempt> {
   let delay = Math.min(step.retryDelayMs, MAX_RETRY_DELAY_MS);
   for (let retry = 0;; retry++) {
     result.attempts++;
     result.status = "failed";
-    const attempt = await runAttempt(step, result, deps, runId, emit, shared());
+    const attempt = await runAttempt(
+      step,
+      result,
+      deps,
+      runId,
+      emit,
+      shared(),
+      retry === 0 ? prepared : undefined,
+    );
     result.durationMs += attempt.durationMs;
     result.exit = attempt.exit;
     if (attempt.exit.kind === "exited" && attempt.exit.code === 0) {
@@ -390,11 +457,12 @@ async function runAttempt(
   runId: string,
   emit: Emit,
   shared: boolean,
+  prepared?: Prepared,
 ): Promise<Attempt> {
   const { clock } = deps;
   const attempt = result.attempts;
-  const base = deps.launch(step, shared ? { pipe: true } : undefined);
-  const spec: SpawnSpec = {
+  const base = prepared?.spec ?? deps.launch(step, shared ? { pipe: true } : undefined);
+  const spec: SpawnSpec = prepared?.spec ?? {
     ...base,
     env: { ...base.env, ...stepVariables(step, runId, attempt) },
   };
@@ -414,7 +482,7 @@ async function runAttempt(
   if (deps.beforeStart && spec.stdio === "inherit") await deps.beforeStart();
   const started = clock.nowMs();
   result.startedAtMs ??= started;
-  const child = deps.spawner.spawn(spec);
+  const child = prepared?.child ?? deps.spawner.spawn(spec);
   let where: string | undefined;
   if (remote && child.where) {
     child.where.then((w) => {
