@@ -354,23 +354,31 @@ function startTogether(
     if (list) list.push(i);
     else groups.set(step.variant.of, [i]);
   }
+  const shape = (s: SpawnSpec) =>
+    JSON.stringify({
+      ...s,
+      argv: undefined,
+      label: undefined,
+      env: Object.entries(s.env).filter(([k]) => !k.startsWith("CRUDE_LINK_")),
+    });
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const specs = group.map((i) => {
+    // Those alike (the same options, folder, variables) go together.
+    const alike = new Map<string, { i: number; spec: SpawnSpec }[]>();
+    for (const i of group) {
       const base = deps.launch(steps[i], { pipe: true });
       const attempt = results[i].attempts + 1;
-      return { ...base, env: { ...base.env, ...stepVariables(steps[i], runId, attempt) } };
-    });
-    const shape = (s: SpawnSpec) =>
-      JSON.stringify({
-        ...s,
-        argv: undefined,
-        label: undefined,
-        env: Object.entries(s.env).filter(([k]) => !k.startsWith("CRUDE_LINK_")),
-      });
-    if (!specs.every((s) => shape(s) === shape(specs[0]))) continue;
-    const children = deps.spawner.spawnArray(specs);
-    group.forEach((i, k) => prepared.set(i, { spec: specs[k], child: children[k] }));
+      const spec = { ...base, env: { ...base.env, ...stepVariables(steps[i], runId, attempt) } };
+      const key = shape(spec);
+      const list = alike.get(key);
+      if (list) list.push({ i, spec });
+      else alike.set(key, [{ i, spec }]);
+    }
+    for (const list of alike.values()) {
+      if (list.length < 2) continue;
+      const children = deps.spawner.spawnArray(list.map((x) => x.spec));
+      list.forEach(({ i, spec }, k) => prepared.set(i, { spec, child: children[k] }));
+    }
   }
   return prepared;
 }

@@ -283,3 +283,74 @@ Deno.test("a graph of 5,000 steps runs to the end, 8 at a time", async () => {
     for (const n of list) assert.ok(position.get(n)! < position.get(name)!, `${n} before ${name}`);
   }
 });
+
+Deno.test("the variants of a Slurm matrix step that start together are handed over as one array", async () => {
+  const clock = new FakeClock(0);
+  const inner = new ScriptedSpawner(clock, () => ({ ms: 10 }));
+  const arrays: string[][] = [];
+  const spawner = {
+    spawn: (spec: SpawnSpec) => inner.spawn(spec),
+    spawnArray: (specs: SpawnSpec[]) => {
+      arrays.push(specs.map((s) => `${s.argv[0]} ${s.env.CRUDE_LINK_MATRIX}`));
+      return specs.map((s) => inner.spawn(s));
+    },
+  };
+  const variant = (seed: number, over: Partial<Step> = {}): Step =>
+    makeStep({
+      name: `t[seed=${seed}]`,
+      program: { kind: "command", argv: ["t"] },
+      needs: [],
+      needsWritten: true,
+      executor: "slurm",
+      variant: { of: "t", values: [["seed", BigInt(seed)]] },
+      ...over,
+    });
+  const p: Pipeline = {
+    configFile: "c.yaml",
+    steps: [
+      variant(1),
+      variant(2),
+      variant(3),
+      variant(4, { slurm: { partition: "other" } }),
+      makeStep({
+        name: "u",
+        program: { kind: "command", argv: ["u"] },
+        needs: [],
+        needsWritten: true,
+      }),
+    ].map((s, index) => ({ ...s, index })),
+    warnings: [],
+  };
+  const outcome = await drive(
+    clock,
+    runPipeline(p, {
+      spawner,
+      clock,
+      sink: () => {},
+      launch: (step) => ({
+        argv: [step.name],
+        env: {},
+        stdio: "pipe",
+        ownProcessGroup: true,
+        executor: step.executor,
+        slurm: step.slurm,
+      }),
+      onFailure: () => Promise.resolve("stop"),
+    }, { runId: "r1", trigger: "manual", jobs: 8 }),
+  );
+  assert.equal(outcome.status, "ok");
+  // The fourth variant asks for another partition: it is not like the others.
+  assert.deepEqual(arrays, [[
+    't[seed=1] {"seed": 1}',
+    't[seed=2] {"seed": 2}',
+    't[seed=3] {"seed": 3}',
+    't[seed=4] {"seed": 4}',
+  ].slice(0, 3)]);
+  assert.deepEqual(inner.spawned.map((s) => s.argv[0]).sort(), [
+    "t[seed=1]",
+    "t[seed=2]",
+    "t[seed=3]",
+    "t[seed=4]",
+    "u",
+  ]);
+});
