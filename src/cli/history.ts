@@ -9,7 +9,7 @@ import { colors } from "../ansi.ts";
 import { UserError } from "../errors.ts";
 import { describeHistoryError } from "../history/recorder.ts";
 import { historyPathIn, stateDirFor } from "../history/state.ts";
-import { formatDuration, formatExit } from "../log/format.ts";
+import { formatDuration, formatExit, statusLabel } from "../log/format.ts";
 import {
   type AttemptRecord,
   FsError,
@@ -47,6 +47,8 @@ interface RunView {
 interface StepView {
   name: string;
   status: string;
+  /** The steps it needed in that run (absent for runs recorded before steps had needs). */
+  needs?: string[];
   attempts: {
     attempt: number;
     commandLine: string;
@@ -143,6 +145,7 @@ function viewOf(
     return {
       name,
       status,
+      ...(run.stepNeeds ? { needs: run.stepNeeds[index] } : {}),
       attempts: mine.map((a) => ({
         attempt: a.attempt,
         commandLine: a.commandLine,
@@ -202,7 +205,7 @@ function renderTable(views: RunView[], color: boolean, timeZone: string): string
     const width = Math.max(...run.steps.map((s) => s.name.length));
     for (const step of run.steps) {
       const n = step.attempts.length;
-      const label = step.status === "not-run" ? "not run" : step.status;
+      const label = statusLabel(step.status);
       lines.push(
         `  ${step.name.padEnd(width)}  ${paint(step.status, label.padEnd(11))} ${
           `${n} attempt${n === 1 ? "" : "s"}`.padEnd(10)

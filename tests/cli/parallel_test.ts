@@ -321,3 +321,20 @@ steps:
     console.log("Graphviz's dot is not installed: the DOT text is checked by pattern only");
   }
 });
+
+Deno.test("a graph of 5,000 steps validates and prints, in one piece, with no stack trace", async () => {
+  let text = "steps:\n";
+  for (let i = 0; i < 5000; i++) {
+    const needs = i === 0 ? "[]" : `[s${Math.floor(i / 2)}, s${Math.floor((i - 1) / 3)}]`;
+    text += `  - name: s${i}\n    command: [python3, stamp.py, '0']\n    needs: ${needs}\n`;
+  }
+  const dir = await makeProject({ "config.yaml": text, "stamp.py": STAMP_PY });
+  const r = await runCli(["graph"], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 5001);
+  assert.match(lines[0], /^config\.yaml: 5000 steps, up to \d+ at once \(the number of CPUs\)$/);
+  assert.match(r.stdout, /\n {2}s4999 +needs s2499, s1666\n/);
+  const validated = await runCli(["validate"], { cwd: dir });
+  assert.equal(validated.code, 0, validated.stderr);
+});
