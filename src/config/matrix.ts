@@ -13,7 +13,7 @@
  */
 
 import type { SourcePos } from "../errors.ts";
-import type { PyValue, StepArguments } from "../model.ts";
+import type { PyValue, Step, StepArguments } from "../model.ts";
 import { renderArgument } from "../run/python_literal.ts";
 import type { Collector } from "./collector.ts";
 import { suggest } from "./keys.ts";
@@ -320,4 +320,86 @@ export function expandMatrix(
     for (const [k, v] of values) if (!have.has(k)) entries.push([k, v]);
     return { name, values, arguments: { kind: "named", entries } };
   });
+}
+
+/**
+ * A command-line override of one variant's argument
+ * (`'train[lr=0.1,depth=2].epochs=3'`): variants exist only once matrices
+ * are expanded, so these are applied then, not to the document.
+ */
+export interface VariantOverride {
+  /** The variant's name, `train[lr=0.1,depth=2]`. */
+  variant: string;
+  /** The argument's name. */
+  key: string;
+  /**
+   * `set`: the argument must exist (`PATH=VALUE`); `add`: it must not
+   * (`+PATH=VALUE`); `remove`: it must, and goes (`~PATH`).
+   */
+  mode: "set" | "add" | "remove";
+  /** The value (for `set` and `add`), as Python receives it. */
+  value?: PyValue;
+  /** How it was written, for messages (`train[lr=0.1].epochs=3`). */
+  text: string;
+  /** Where it was given (the command line), for errors. */
+  pos: SourcePos;
+}
+
+/**
+ * Applies overrides to the arguments of matrix variants, reporting a name
+ * that is not a variant (with a "did you mean"), setting an argument the
+ * variant does not have (use `+`), and adding one it has.
+ */
+export function applyVariantOverrides(
+  steps: Step[],
+  overrides: readonly VariantOverride[],
+  out: Collector,
+): void {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  for (const o of overrides) {
+    const step = byName.get(o.variant);
+    if (step?.variant === undefined) {
+      const names = steps.filter((s) => s.variant).map((s) => s.name);
+      const guess = suggest(o.variant, names);
+      out.error(
+        o.pos,
+        `override '${show(o.text)}' names '${
+          show(o.variant)
+        }', which is not a variant of a matrix step`,
+        guess ? `did you mean '${guess}'?` : "'crude-link graph' lists the steps and variants",
+      );
+      continue;
+    }
+    if (step.variant!.values.some(([k]) => k === o.key)) {
+      out.error(
+        o.pos,
+        `override '${show(o.text)}' changes '${show(o.key)}', which the variant's name says`,
+        `change the matrix of '${show(step.variant!.of)}' instead`,
+      );
+      continue;
+    }
+    const entries = step.arguments?.kind === "named" ? [...step.arguments.entries] : [];
+    const at = entries.findIndex(([k]) => k === o.key);
+    if (o.mode === "add" && at >= 0) {
+      out.error(
+        o.pos,
+        `override '${show(o.text)}' adds '${show(o.key)}', which '${show(o.variant)}' has already`,
+        `set it without '+': '${show(o.text.replace(/^\+/, ""))}'`,
+      );
+      continue;
+    }
+    if (o.mode !== "add" && at < 0) {
+      const guess = suggest(o.key, entries.map(([k]) => k));
+      out.error(
+        o.pos,
+        `override '${show(o.text)}': '${show(o.variant)}' has no argument '${show(o.key)}'`,
+        guess ? `did you mean '${guess}'?` : `add it with '+${show(o.text.replace(/^[+~]/, ""))}'`,
+      );
+      continue;
+    }
+    if (o.mode === "remove") entries.splice(at, 1);
+    else if (at >= 0) entries[at] = [o.key, o.value ?? null];
+    else entries.push([o.key, o.value ?? null]);
+    step.arguments = { kind: "named", entries };
+  }
 }

@@ -12,7 +12,13 @@ import { basename } from "../path.ts";
 import { isPythonScript } from "../run/command_line.ts";
 import type { Collector } from "./collector.ts";
 import { checkKeys, STEP_KEYS, suggest } from "./keys.ts";
-import { expandMatrix, type MatrixRead, readMatrix } from "./matrix.ts";
+import {
+  applyVariantOverrides,
+  expandMatrix,
+  type MatrixRead,
+  readMatrix,
+  type VariantOverride,
+} from "./matrix.ts";
 import { type LinkedStep, linkNeeds, type NeedsRead, readNeeds } from "./needs.ts";
 import { readSlurm } from "./slurm_section.ts";
 import { show } from "./text.ts";
@@ -143,13 +149,18 @@ export function readConfigs(
   return table;
 }
 
-/** Reads `steps`: every step that could be read, complete or not. */
+/**
+ * Reads `steps`: every step that could be read, complete or not, with
+ * matrices expanded (and `variantOverrides` applied to the variants) and
+ * each step's needs linked.
+ */
 export function readSteps(
   entry: MapEntry,
   configs: ConfigTable,
   defaults: StepDefaults,
   values: Values,
   out: Collector,
+  variantOverrides: readonly VariantOverride[] = [],
 ): StepRead[] {
   const list = values.read(entry.value);
   if (!list.ok) return [];
@@ -184,6 +195,9 @@ export function readSteps(
       "sweep fewer values, or split the pipeline into several configs",
     );
     return steps.map((s) => ({ step: s.step, complete: false }));
+  }
+  if (variantOverrides.length > 0) {
+    applyVariantOverrides(steps.map((s) => s.step), variantOverrides, out);
   }
   linkNeeds(steps, reads.length === list.value.items.length, out);
   return steps.map(({ step, complete }) => ({ step, complete }));

@@ -38,6 +38,7 @@ import {
 } from "./tree.ts";
 import { Values } from "./values.ts";
 import { Interpolator } from "./interpolate.ts";
+import type { VariantOverride } from "./matrix.ts";
 import { MAX_JOBS } from "../run/graph.ts";
 import { show } from "./text.ts";
 import { INVALID, ok, type Result } from "./values.ts";
@@ -70,6 +71,11 @@ export interface ValidateOptions {
    * (command-line overrides go here).
    */
   transforms?: readonly DocumentTransform[];
+  /**
+   * Command-line overrides of matrix variants' arguments
+   * (`'train[lr=0.1].epochs=3'`), applied once matrices are expanded.
+   */
+  variantOverrides?: readonly VariantOverride[];
 }
 
 /** Validates a parsed config file and builds the pipeline it describes. */
@@ -90,11 +96,17 @@ export function validateConfig(
 /** Validates a config document (after its transforms), reporting to `out`. */
 export function validateDocument(
   doc: ConfigDocument,
-  options: Pick<ValidateOptions, "timeZone" | "env">,
+  options: Pick<ValidateOptions, "timeZone" | "env" | "variantOverrides">,
   out: Collector,
 ): ValidationResult {
   const values = new Values(doc, options.env ?? {}, out);
-  const { steps, cron, jobs } = readTopLevel(doc, values, out, options.timeZone);
+  const { steps, cron, jobs } = readTopLevel(
+    doc,
+    values,
+    out,
+    options.timeZone,
+    options.variantOverrides,
+  );
   const errors = out.errors();
   const warnings = out.warnings();
   const complete = steps.every((s) => s.complete);
@@ -116,6 +128,7 @@ function readTopLevel(
   values: Values,
   out: Collector,
   timeZone: string,
+  variantOverrides?: readonly VariantOverride[],
 ): { steps: StepRead[]; cron?: CronSection; jobs?: number } {
   const root = deref(doc.root);
   const none = { steps: [] };
@@ -165,6 +178,7 @@ function readTopLevel(
     },
     values,
     out,
+    variantOverrides,
   );
   return { steps, cron, jobs: jobs.ok ? jobs.value : undefined };
 }

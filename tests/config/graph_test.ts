@@ -256,3 +256,66 @@ Deno.test("a matrix step that needs another matrix step links every pair, bounde
   ));
   assert.deepEqual(p.steps.slice(3).map((s) => s.needs!.length), [3, 3]);
 });
+
+Deno.test("overrides of a variant's arguments apply to that variant alone, each mistake reported", () => {
+  const text = steps(
+    step("train", "    arguments: {epochs: 3}\n    matrix: {lr: [0.1, 0.01], depth: [2, 3]}\n"),
+  );
+  const cli = { file: "<command line>", line: 1, col: 1 };
+  const o = (
+    text: string,
+    variant: string,
+    key: string,
+    mode: "set" | "add" | "remove",
+    value?: bigint,
+  ) => ({
+    text,
+    variant,
+    key,
+    mode,
+    value,
+    pos: cli,
+  });
+  const ok = validateConfig(parseYaml(text, "c.yaml"), {
+    timeZone: "UTC",
+    variantOverrides: [
+      o("train[lr=0.1,depth=2].epochs=5", "train[lr=0.1,depth=2]", "epochs", "set", 5n),
+      o("+train[lr=0.01,depth=3].seed=7", "train[lr=0.01,depth=3]", "seed", "add", 7n),
+      o("~train[lr=0.01,depth=2].epochs", "train[lr=0.01,depth=2]", "epochs", "remove"),
+    ],
+  });
+  assert.deepEqual(ok.errors, []);
+  assert.deepEqual(ok.pipeline!.steps.map((s) => s.arguments), [
+    { kind: "named", entries: [["epochs", 5n], ["lr", 0.1], ["depth", 2n]] },
+    { kind: "named", entries: [["epochs", 3n], ["lr", 0.1], ["depth", 3n]] },
+    { kind: "named", entries: [["lr", 0.01], ["depth", 2n]] },
+    { kind: "named", entries: [["epochs", 3n], ["lr", 0.01], ["depth", 3n], ["seed", 7n]] },
+  ]);
+  const bad = validateConfig(parseYaml(text, "c.yaml"), {
+    timeZone: "UTC",
+    variantOverrides: [
+      o("train[lr=0.1,depth=4].epochs=5", "train[lr=0.1,depth=4]", "epochs", "set", 5n),
+      o("train[lr=0.1,depth=2].seed=5", "train[lr=0.1,depth=2]", "seed", "set", 5n),
+      o("+train[lr=0.1,depth=2].epochs=5", "train[lr=0.1,depth=2]", "epochs", "add", 5n),
+      o("train[lr=0.1,depth=2].lr=5", "train[lr=0.1,depth=2]", "lr", "set", 5n),
+    ],
+  });
+  assert.deepEqual(bad.errors.map((e) => [e.message, e.hint]), [
+    [
+      "override 'train[lr=0.1,depth=4].epochs=5' names 'train[lr=0.1,depth=4]', which is not a variant of a matrix step",
+      "did you mean 'train[lr=0.1,depth=2]'?",
+    ],
+    [
+      "override 'train[lr=0.1,depth=2].seed=5': 'train[lr=0.1,depth=2]' has no argument 'seed'",
+      "add it with '+train[lr=0.1,depth=2].seed=5'",
+    ],
+    [
+      "override '+train[lr=0.1,depth=2].epochs=5' adds 'epochs', which 'train[lr=0.1,depth=2]' has already",
+      "set it without '+': 'train[lr=0.1,depth=2].epochs=5'",
+    ],
+    [
+      "override 'train[lr=0.1,depth=2].lr=5' changes 'lr', which the variant's name says",
+      "change the matrix of 'train' instead",
+    ],
+  ]);
+});
