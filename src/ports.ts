@@ -377,6 +377,19 @@ export interface RunRecord {
 /** What is recorded when a run starts (its end comes later). */
 export type NewRun = Omit<RunRecord, "endedAt" | "status">;
 
+/** What a resumed run records anew: who runs it now, and the config it runs with. */
+export type RunUpdate = Pick<
+  NewRun,
+  | "trigger"
+  | "pid"
+  | "hostname"
+  | "configHash"
+  | "configText"
+  | "stepNames"
+  | "stepNeeds"
+  | "notSelected"
+>;
+
 /** One recorded attempt of a step. */
 export interface AttemptRecord {
   /** The run it belongs to. */
@@ -463,20 +476,7 @@ export interface HistoryStore {
    */
   createRun(run: NewRun): boolean;
   /** Marks an existing run as running again (`--resume`), by this process and config. */
-  reopenRun(
-    id: string,
-    update: Pick<
-      NewRun,
-      | "trigger"
-      | "pid"
-      | "hostname"
-      | "configHash"
-      | "configText"
-      | "stepNames"
-      | "stepNeeds"
-      | "notSelected"
-    >,
-  ): void;
+  reopenRun(id: string, update: RunUpdate): void;
   /** Records the start of an attempt; returns its id. */
   startAttempt(
     attempt: Pick<

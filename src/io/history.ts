@@ -22,6 +22,7 @@ import {
   type RunRecord,
   type RunStatus,
   type RunStepRecord,
+  type RunUpdate,
 } from "../ports.ts";
 
 /**
@@ -325,17 +326,7 @@ class SqliteHistory implements HistoryStore {
 
   reopenRun(
     id: string,
-    u: Pick<
-      NewRun,
-      | "trigger"
-      | "pid"
-      | "hostname"
-      | "configHash"
-      | "configText"
-      | "stepNames"
-      | "stepNeeds"
-      | "notSelected"
-    >,
+    u: RunUpdate,
   ): void {
     this.#try(() =>
       this.#sql(
