@@ -9,6 +9,7 @@ import { describeTrigger, formatFireTime, nextFireTime } from "../cron/trigger.t
 import { formatDiagnostic } from "../errors.ts";
 import { loadHost } from "../app/host.ts";
 import type { System } from "../ports.ts";
+import { isChain } from "../run/graph.ts";
 
 /** Validates the config file; returns the exit status (0, or throws a ConfigError). */
 export function validateCommand(configFile: string, system: System): number {
@@ -19,8 +20,10 @@ export function validateCommand(configFile: string, system: System): number {
   }
   const n = pipeline.steps.length;
   out.write(
-    `${configFile}: ok, ${n} step${n === 1 ? "" : "s"}: ${
-      pipeline.steps.map((s) => s.name).join(" → ")
+    `${configFile}: ok, ${n} step${n === 1 ? "" : "s"}${
+      isChain(pipeline.steps)
+        ? `: ${pipeline.steps.map((s) => s.name).join(" → ")}`
+        : " in a graph ('crude-link graph' shows what each needs)"
     }\n`,
   );
   const cron = pipeline.cron;

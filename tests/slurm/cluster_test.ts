@@ -601,3 +601,47 @@ Deno.test({
     assert.ok(t.join.start >= t.left.end && t.join.start >= t.right.end, "join after both");
   },
 });
+
+Deno.test({
+  name: "SIGTERM with a matrix running on Slurm cancels every task and waits for all of them",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "config.yaml": `executor: slurm
+jobs: 4
+steps:
+  - name: long
+    command: [sh, -c, 'echo "working on $0"; sleep 60 & wait']
+    arguments: {}
+    matrix: {seed: [1, 2]}
+  - name: alone
+    command: [sh, -c, 'echo "working alone"; sleep 60 & wait']
+    needs: []
+`,
+    });
+    const child = spawnCli(["--non-interactive"], { cwd: dir, env: env() });
+    const output = child.output();
+    const ids = await waitFor("every job to run", async () => {
+      const log = await readLog(dir);
+      const running = (log.match(/stdout \| working/g) ?? []).length;
+      return running >= 2
+        ? [...log.matchAll(/started as Slurm job (\S+):/g)].map((m) => m[1])
+        : undefined;
+    }, 60_000);
+    assert.equal(ids.length, 3, `three jobs: ${ids}`);
+    child.kill("SIGTERM");
+    const out = await output;
+    assert.equal(out.code, 143, new TextDecoder().decode(out.stdout));
+    const queued = await queuedJobs();
+    for (const id of ids) {
+      assert.ok(
+        !queued.includes(id) && !queued.includes(id.split("_")[0]),
+        `job ${id} is still queued`,
+      );
+      const info = await jobInfo(id);
+      assert.equal(info.JobState, "CANCELLED", `job ${id}: ${JSON.stringify(info)}`);
+    }
+    const log = await readLog(dir);
+    assert.match(log, / - - \| run \S+ interrupted after /);
+  },
+});
