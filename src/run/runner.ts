@@ -1,7 +1,9 @@
 /**
- * Runs a pipeline's steps in order through the ports: spawns each step,
- * streams its output to the sink, retries and times out, and asks what to do
- * when a step fails. Knows nothing of terminals, files or real time.
+ * Runs a pipeline's steps through the ports, each when the steps it needs
+ * have succeeded and up to `jobs` at once (a plain list, one after the
+ * other): spawns each step, streams its output to the sink, retries and
+ * times out, and asks what to do when a step fails. Knows nothing of
+ * terminals, files or real time.
  *
  * @module
  */
