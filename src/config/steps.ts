@@ -226,9 +226,12 @@ function expandMatrices(
       steps.push({ step, complete: false, group, needs: read.needs });
       continue;
     }
+    // One problem with the variants' names is reported, not one per variant.
+    let named = true;
     for (const v of variants) {
-      let ok = values.noControl(v.name, matrix.pos, "the step name") &&
+      let ok: boolean = named && values.noControl(v.name, matrix.pos, "the step name") &&
         nameFits(v.name, matrix.pos, out);
+      named &&= ok;
       if (ok && names.has(v.name)) {
         out.error(
           matrix.pos,

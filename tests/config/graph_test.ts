@@ -319,3 +319,13 @@ Deno.test("overrides of a variant's arguments apply to that variant alone, each 
     ],
   ]);
 });
+
+Deno.test("a matrix whose variant names are all too long is one error, not one per variant", () => {
+  const values = Array.from({ length: 1000 }, (_, i) => `${i}${"x".repeat(300)}`).join(", ");
+  const errs = problems(steps(step("t", `    matrix: {k: [${values}]}\n`)));
+  assert.equal(errs.length, 1);
+  assert.match(
+    errs[0].message,
+    /^the step name 't\[k=0x+…' is 306 characters long; a name may have up to 256$/,
+  );
+});
