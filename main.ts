@@ -18,4 +18,4 @@ if (import.meta.main) Deno.exit(await main(Deno.args, createSystem()));
 export { main };
 // The types of `main`'s `system` argument: the ports, and the plain data they carry.
 export type * from "./src/ports.ts";
-export type { ExitStatus, SlurmOptions, StepResult } from "./src/model.ts";
+export type { ExitStatus, SlurmOptions, StepResult, StepStatus } from "./src/model.ts";

@@ -12,6 +12,7 @@
  * | 1 step printing 400,000 lines (40 MB), rotating log  | the script redirected to file | ≤ 1.5× |
  * | the same lines written in 1 MB chunks (fast producer) | the script redirected to file | ≤ 1.0× |
  * | peak memory of all of the above                      | —                             | ≤ 80 MB, flat in output size |
+ * | 8 steps of 1 s with `needs: []`, `--jobs 8`          | 8 × `sleep 1 &` and `wait`    | well under 2 s (bench/parallel.ts) |
  *
  * plus the floors that explain start-up (`deno run -A` of an empty file,
  * `crude-link --version`, one no-op Python run, a one-step pipeline), where
@@ -55,6 +56,7 @@
 
 import { V8_FLAGS } from "../tools/compile.ts";
 import { measureScheduler, percentile, type SchedulerResult } from "./scheduler.ts";
+import { measureParallel, renderParallel } from "./parallel.ts";
 import { join, resolve } from "node:path";
 import {
   type Cmd,
@@ -464,6 +466,11 @@ async function main(): Promise<number> {
 
     const memory = await measureMemory(time, scratch, fx, opts);
 
+    progress("8 steps of 1 s in parallel");
+    const parallel = hyperfine
+      ? await measureParallel(crudeLinkArgv, scratch, opts.runs)
+      : undefined;
+
     const benches: BenchRow[] = [];
     if (!opts.quick) {
       for (const file of ["bench/cron_bench.ts", "bench/log_bench.ts"]) {
@@ -498,6 +505,7 @@ async function main(): Promise<number> {
       opts,
       seconds: (Date.now() - started) / 1000,
     });
+    if (parallel) report.text += "\n\n" + renderParallel(parallel);
     console.log(report.text);
     if (opts.out) {
       Deno.writeTextFileSync(opts.out, report.text + "\n");

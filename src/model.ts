@@ -93,6 +93,29 @@ export interface Step {
   pos: SourcePos;
   /** Where its `script` or `command` value is written. */
   programPos: SourcePos;
+  /**
+   * The names of the steps it waits for: what its `needs` names (every
+   * variant of a matrix step), or, without `needs`, the step before it in
+   * `steps` (every variant of it). Undefined in a pipeline built by hand:
+   * the step before it in this list.
+   */
+  needs?: string[];
+  /**
+   * True when the config gives the step a `needs`: a selection must keep
+   * what it names. Without it the step waits for the one before it only to
+   * keep the list's order.
+   */
+  needsWritten?: boolean;
+  /** For a variant of a matrix step: the step it expands, and its combination of values. */
+  variant?: MatrixVariant;
+}
+
+/** One combination of a step's `matrix`: `train[lr=0.1,depth=2]`. */
+export interface MatrixVariant {
+  /** The name of the step the matrix is on (`train`). */
+  of: string;
+  /** The combination, in the matrix's key order (merged into the step's arguments). */
+  values: [string, PyValue][];
 }
 
 /** A cron section as written, with the position of each field, and its compiled trigger. */
@@ -119,6 +142,8 @@ export interface Pipeline {
   notify?: NotifyTarget[];
   /** Where Prometheus metrics are written (`metrics_file`), when given. */
   metricsFile?: string;
+  /** The top-level `jobs`: how many steps may run at the same time. */
+  jobs?: number;
   /** Things worth saying that do not stop the run. */
   warnings: Diagnostic[];
 }
@@ -132,18 +157,36 @@ export type ExitStatus =
   /** Slurm ended the job (cancelled, time limit, node failure, preemption…): its state and reason. */
   | { kind: "slurm"; state: string; reason: string };
 
+/**
+ * How a step ended in a run: `ok`; `failed`; `skipped` at the dialog;
+ * `not-run` (never reached); `not-selected` (left out by `--only`,
+ * `--from`, `--to` or `--skip`); `done-earlier` (a resumed run took it as
+ * done in the run it continues).
+ */
+export type StepStatus =
+  | "ok"
+  | "failed"
+  | "skipped"
+  | "not-run"
+  | "not-selected"
+  | "done-earlier";
+
 /** The outcome of one step in one run. */
 export interface StepResult {
   /** The step's name. */
   name: string;
-  /** ok, failed, skipped by the user, or never reached. */
-  status: "ok" | "failed" | "skipped" | "not-run";
+  /** How it ended (see {@link StepStatus}). */
+  status: StepStatus;
   /** How many times it was started in this run. */
   attempts: number;
   /** Total time spent in the step, in milliseconds. */
   durationMs: number;
   /** How its last attempt ended. */
   exit?: ExitStatus;
+  /** When its first attempt of this run started (epoch milliseconds). */
+  startedAtMs?: number;
+  /** When its last attempt of this run ended (epoch milliseconds). */
+  endedAtMs?: number;
 }
 
 /** The stream a line of step output came from. */
@@ -164,6 +207,8 @@ export type RunEvent =
     stepCount: number;
     /** The command-line overrides the config was read with, as typed. */
     overrides?: string[];
+    /** For a graph of steps (not a plain list): how many may run at once. */
+    jobs?: number;
   }
   | {
     type: "step-start";
@@ -218,8 +263,15 @@ export type RunEvent =
     type: "run-end";
     runId: string;
     status: "ok" | "failed" | "aborted" | "interrupted";
+    /** One per step, in the pipeline's order. */
     results: StepResult[];
     durationMs: number;
+    /**
+     * For a graph of steps (not a plain list): when the run started (epoch
+     * milliseconds) and the indices of `results` in graph order. The summary
+     * then shows each step's start and what ran at the same time.
+     */
+    graph?: { startedAtMs: number; order: number[] };
   };
 
 /**

@@ -69,6 +69,11 @@ export interface SpawnSpec {
    * read them is not waited for.
    */
   input?: Uint8Array;
+  /**
+   * For a variant of a matrix step: the step's own name (`train` for
+   * `train[lr=0.1]`), for executors that start the variants together.
+   */
+  group?: string;
 }
 
 /** A started child process. */
@@ -95,6 +100,13 @@ export interface RunningProcess {
 export interface Spawner {
   /** Starts a child. */
   spawn(spec: SpawnSpec): RunningProcess;
+  /**
+   * Starts several children that differ only in their command line and
+   * variables (the variants of a matrix step) together, where the executor
+   * can (a Slurm job array); one process each, in order. Absent: they are
+   * started one by one.
+   */
+  spawnArray?(specs: SpawnSpec[]): RunningProcess[];
 }
 
 // ---- files -----------------------------------------------------------------
@@ -327,6 +339,8 @@ export interface Host {
   readonly os: string;
   /** The machine's IANA time zone. */
   readonly timeZone: string;
+  /** How many CPUs (logical processors) the machine has: the default of `--jobs`. */
+  readonly cpus: number;
   /** True when a process with this id exists on this machine. */
   isAlive(pid: number): boolean;
   /** The full path of a program found on PATH (PATHEXT on Windows), or undefined. */
@@ -416,10 +430,31 @@ export interface RunRecord {
   stepNames: string[];
   /** The command-line overrides it ran with, as typed, in order (`--resume` applies them again). */
   overrides: string[];
+  /**
+   * What each step needs (names, one list per step, in the order of
+   * `stepNames`); absent for runs recorded before steps had needs (a chain).
+   */
+  stepNeeds?: string[][];
+  /** The steps the run left out (`--only`, `--from`, `--to`, `--skip`), by name. */
+  notSelected?: string[];
 }
 
 /** What is recorded when a run starts (its end comes later). */
 export type NewRun = Omit<RunRecord, "endedAt" | "status">;
+
+/** What a resumed run records anew: who runs it now, and the config it runs with. */
+export type RunUpdate = Pick<
+  NewRun,
+  | "trigger"
+  | "pid"
+  | "hostname"
+  | "configHash"
+  | "configText"
+  | "stepNames"
+  | "stepNeeds"
+  | "notSelected"
+  | "overrides"
+>;
 
 /** One recorded attempt of a step. */
 export interface AttemptRecord {
@@ -507,13 +542,7 @@ export interface HistoryStore {
    */
   createRun(run: NewRun): boolean;
   /** Marks an existing run as running again (`--resume`), by this process and config. */
-  reopenRun(
-    id: string,
-    update: Pick<
-      NewRun,
-      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames" | "overrides"
-    >,
-  ): void;
+  reopenRun(id: string, update: RunUpdate): void;
   /** Records the start of an attempt; returns its id. */
   startAttempt(
     attempt: Pick<

@@ -33,6 +33,7 @@ import {
   NOTIFY_TARGET_KEYS,
 } from "../src/config/notify_section.ts";
 import { NOTIFY_EVENTS } from "../src/notify/target.ts";
+import { MAX_JOBS } from "../src/run/graph.ts";
 
 /** Where the schema lives in the repository, relative to its root. */
 export const SCHEMA_PATH = "schema/crude-link.schema.json";
@@ -212,6 +213,28 @@ export function buildSchema(): JsonSchema {
     },
     executor: { $ref: "#/definitions/executor" },
     slurm: { $ref: "#/definitions/slurm" },
+    needs: {
+      description: "the steps this one waits for (a matrix step's name stands for all its " +
+        "variants); without it a step waits for the step before it; [] starts at once",
+      anyOf: [
+        { type: "array", items: { type: "string", minLength: 1 } },
+        { type: "string", minLength: 1 },
+      ],
+    },
+    matrix: {
+      description: "a sweep: one step per combination of these argument values, named " +
+        "step[key=value,…], each value passed as --key=value",
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" },
+      additionalProperties: { type: "array", minItems: 1 },
+      minProperties: 1,
+    },
+    exclude: {
+      description: "combinations of the matrix to leave out: each item leaves out every " +
+        "combination that has all of its values",
+      type: "array",
+      items: { type: "object", minProperties: 1 },
+    },
   };
   if (Object.keys(stepProperties).slice(1).join() !== STEP_KEYS.join()) {
     throw new Error("the schema's step keys differ from STEP_KEYS in src/config/validate.ts");
@@ -334,6 +357,11 @@ export function buildSchema(): JsonSchema {
       minLength: 1,
       description: "write Prometheus metrics here (node_exporter's textfile collector reads " +
         "*.prom files) at start-up and after every run",
+    },
+    jobs: {
+      description: `how many steps may run at the same time (1 to ${MAX_JOBS}; default: the ` +
+        "number of CPUs; --jobs wins)",
+      ...orInterpolation({ type: "integer", minimum: 1, maximum: MAX_JOBS }),
     },
   };
   if (Object.keys(topProperties).join() !== TOP_LEVEL_KEYS.join()) {

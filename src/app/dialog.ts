@@ -15,11 +15,18 @@ import { escapeControl, formatDuration, formatExit } from "../log/format.ts";
 import type { Pipeline } from "../model.ts";
 import type { FailureChoice, System } from "../ports.ts";
 import type { FailureDecision, StepFailure } from "../run/runner.ts";
+import type { Selection } from "../run/selection.ts";
+
+/** The config read again for a rerun: its pipeline, and the run's selection made on it. */
+export interface Reread {
+  /** The pipeline as read now. */
+  pipeline: Pipeline;
+  /** Which of its steps run (`--only`, …), when the run was started with a selection. */
+  selection?: Selection;
+}
 
 /** What the dialog needs besides the failure. */
 export interface DialogContext {
-  /** The pipeline (for the step names the menu offers). */
-  pipeline: Pipeline;
   /** The console, the prompter. */
   system: Pick<System, "console" | "prompter">;
   /** Ask (interactive mode), or stop at once. */
@@ -37,7 +44,7 @@ export interface DialogContext {
    * rerun; throws a {@link UserError} when it no longer loads. Without it,
    * a rerun runs the pipeline as it was read at the start.
    */
-  reread?: () => Promise<Pipeline>;
+  reread?: () => Promise<Reread>;
 }
 
 /** After a failed step: stop (non-interactive, or no terminal), or ask at the terminal. */
@@ -56,15 +63,13 @@ export async function askWhatNext(
   }
   await ctx.settle();
   console.out.write(failureReport(failure, ctx.color));
-  const steps = ctx.pipeline.steps;
   const name = failure.step.name;
-  const at = steps.findIndex((s) => s.name === name);
   let canRerunStep = true;
   for (;;) {
     const answer = await ctx.system.prompter({
       step: name,
-      firstStep: steps[0].name,
-      nextStep: steps[at + 1]?.name,
+      firstStep: failure.firstStep,
+      nextStep: failure.nextStep,
       ...(canRerunStep ? {} : { canRerunStep }),
     }, ctx.stop.signal);
     if (answer === "interrupted") {
@@ -77,9 +82,9 @@ export async function askWhatNext(
     }
     ctx.say("info", `Chosen at the dialog: ${CHOICES[answer](name)}`);
     if ((answer !== "rerun-step" && answer !== "rerun-pipeline") || !ctx.reread) return answer;
-    let pipeline: Pipeline;
+    let reread: Reread;
     try {
-      pipeline = await ctx.reread();
+      reread = await ctx.reread();
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       ctx.say("error", e.render());
@@ -87,7 +92,7 @@ export async function askWhatNext(
       await ctx.settle();
       continue;
     }
-    if (answer === "rerun-step" && !pipeline.steps.some((s) => s.name === name)) {
+    if (answer === "rerun-step" && !reread.pipeline.steps.some((s) => s.name === name)) {
       ctx.say(
         "warn",
         `Step '${name}' is no longer in the config, so it cannot be rerun: choose another way on`,
@@ -96,7 +101,7 @@ export async function askWhatNext(
       canRerunStep = false;
       continue;
     }
-    return { choice: answer, pipeline };
+    return { choice: answer, ...reread };
   }
 }
 

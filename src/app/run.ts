@@ -12,7 +12,7 @@ import { describeTrigger } from "../cron/trigger.ts";
 import { UserError } from "../errors.ts";
 import { takeScheduleLock } from "../history/lock.ts";
 import { createHistoryRecorder, describeHistoryError, newRunId } from "../history/recorder.ts";
-import type { HistoryRecorder } from "../history/recorder.ts";
+import type { HistoryRecorder, RunIdentity } from "../history/recorder.ts";
 import { planResume, type ResumePlan } from "../history/resume.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
 import { lineDiff } from "../history/diff.ts";
@@ -31,8 +31,11 @@ import {
 } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
 import { type RunOutcome, runPipeline } from "../run/runner.ts";
+import { MAX_JOBS, needIndices } from "../run/graph.ts";
+import { hasSelection, type SelectionFlags, selectSteps } from "../run/selection.ts";
+import { shellJoin } from "../shell.ts";
 import { runSchedule } from "../schedule/loop.ts";
-import { askWhatNext } from "./dialog.ts";
+import { askWhatNext, type Reread } from "./dialog.ts";
 import { hostInfo } from "./host.ts";
 import { startWatch, type Watch } from "./watch.ts";
 import { configPathOf } from "./last_run.ts";
@@ -82,6 +85,12 @@ export interface RunRequest {
   force: boolean;
   /** Where Prometheus metrics go (`--metrics-file`; default: the config's `metrics_file`). */
   metricsFile?: string;
+  /** How many steps may run at once (`--jobs`); default the config's `jobs`, else the CPUs. */
+  jobs?: number;
+  /** After a failure, go on with every step whose needs all succeeded (`--keep-going`). */
+  keepGoing?: boolean;
+  /** Which steps run (`--only`, `--from`, `--to`, `--skip`). */
+  selection?: SelectionFlags;
 }
 
 /**
@@ -94,6 +103,20 @@ export interface RunRequest {
 export async function runSession(request: RunRequest, system: System): Promise<number> {
   const { pipeline, interactive } = request;
   const { clock } = system;
+  if (request.resume && hasSelection(request.selection)) {
+    throw new UserError("--resume continues a run with the steps it selected", {
+      hint: "leave out --only, --from, --to and --skip, or run without --resume",
+    });
+  }
+  // Before anything is opened: a selection that names no step is a usage error.
+  const selection = hasSelection(request.selection)
+    ? selectSteps(pipeline, request.selection!)
+    : undefined;
+  const jobs = request.jobs ?? pipeline.jobs ?? Math.min(system.host.cpus, MAX_JOBS);
+  const launch = makeLauncher(hostInfo(system), {
+    stdio: interactive ? "inherit" : "pipe",
+    baseDir: system.host.cwd,
+  });
   const logging = !interactive || request.logAtTerminal === true;
   const overrides = [...request.overrides ?? []];
   const scheduled = !interactive && pipeline.cron !== undefined && !request.resume;
@@ -111,7 +134,10 @@ export async function runSession(request: RunRequest, system: System): Promise<n
   try {
     const state = await openState(request, system, scheduled, say);
     store = state.store;
-    const resume = request.resume ? planResumeFrom(state, request) : undefined;
+    const resume = request.resume
+      ? planResumeFrom(state, request, (i) => shellJoin(launch(pipeline.steps[i]).argv))
+      : undefined;
+    const selected = resume?.selected ?? selection?.runs;
     if (scheduled) {
       releaseLock = takeScheduleLock(
         system.locks,
@@ -133,7 +159,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         configPath: state.configPath,
         configHash: state.configHash,
         configText: request.configText,
-        stepNames: pipeline.steps.map((s) => s.name),
+        ...stepIdentity(pipeline, selected),
         overrides,
         pid: system.host.pid,
         hostname: system.host.hostname,
@@ -159,8 +185,12 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     output.add(watch.sink);
     // The dialog's reruns read the config again; the run goes on with what it read.
     let current = { pipeline, text: request.configText };
-    const reread = request.reload && (async () => {
+    const reread = request.reload && (async (): Promise<Reread> => {
       const loaded = request.reload!();
+      // The same selection, made on what was read (a name may have gone: a usage error, shown at the dialog).
+      const again = hasSelection(request.selection)
+        ? selectSteps(loaded.pipeline, request.selection!)
+        : undefined;
       const changes = lineDiff(current.text, loaded.text);
       say(
         "info",
@@ -172,9 +202,9 @@ export async function runSession(request: RunRequest, system: System): Promise<n
       recorder?.configChanged({
         configHash: await sha256(loaded.text),
         configText: loaded.text,
-        stepNames: loaded.pipeline.steps.map((s) => s.name),
+        ...stepIdentity(loaded.pipeline, again?.runs),
       });
-      return loaded.pipeline;
+      return { pipeline: loaded.pipeline, ...(again ? { selection: again } : {}) };
     });
     for (const id of state.recovered) {
       say(
@@ -197,13 +227,9 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         spawner: system.spawner,
         clock,
         sink: overrides.length === 0 ? output.sink : withOverridesShown(output.sink, overrides),
-        launch: makeLauncher(hostInfo(system), {
-          stdio: interactive ? "inherit" : "pipe",
-          baseDir: system.host.cwd,
-        }),
+        launch,
         onFailure: (failure) =>
           askWhatNext(failure, {
-            pipeline: current.pipeline,
             reread,
             system,
             interactive,
@@ -216,12 +242,20 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         // At a terminal the steps write straight to it: crude-link's own
         // lines must be out before a step starts.
         beforeStart: interactive ? output.settle : undefined,
+        // Steps running side by side do not have the terminal: Ctrl-C reaches them through crude-link.
+        onInterrupt: interactive ? (handler) => system.signals.on("SIGINT", handler) : undefined,
       }, {
         runId: runIdFor(trigger, resume, recorder, system),
         trigger,
-        startAt: resume?.startAt,
+        selection: selected
+          ? { runs: selected, description: selection?.description ?? "" }
+          : undefined,
+        doneEarlier: resume?.doneEarlier,
+        jobs,
+        keepGoing: request.keepGoing,
       });
 
+    if (selection) say("info", `Running only the steps that ${selection.description} selects`);
     if (resume) {
       say("info", resume.description);
       return exitStatus(await runOnce("resume"));
@@ -248,6 +282,21 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     await output.close(stop.signal.aborted ? 1000 : 5000);
     unsubscribe();
   }
+}
+
+/** What the history records of a pipeline's steps: names, what each needs, what is left out. */
+function stepIdentity(
+  pipeline: Pipeline,
+  selected: readonly boolean[] | undefined,
+): Pick<RunIdentity, "stepNames" | "stepNeeds" | "notSelected"> {
+  const { steps } = pipeline;
+  return {
+    stepNames: steps.map((s) => s.name),
+    stepNeeds: needIndices(steps).map((list) => list.map((j) => steps[j].name)),
+    ...(selected?.includes(false)
+      ? { notSelected: steps.filter((_, i) => !selected[i]).map((s) => s.name) }
+      : {}),
+  };
 }
 
 /** The sink, with the overrides added to each run's start (for its log line). */
@@ -454,7 +503,11 @@ async function openState(
 }
 
 /** The resume plan from the history (which `openState` has opened, or thrown). */
-function planResumeFrom(state: State, request: RunRequest): ResumePlan {
+function planResumeFrom(
+  state: State,
+  request: RunRequest,
+  commandLine: (index: number) => string,
+): ResumePlan {
   const store = state.store!;
   try {
     const last = store.recentRuns(1, state.configPath)[0];
@@ -462,7 +515,12 @@ function planResumeFrom(state: State, request: RunRequest): ResumePlan {
       last,
       last ? store.runSteps(last.id) : [],
       last ? store.attempts(last.id) : [],
-      { pipeline: request.pipeline, text: request.configText, hash: state.configHash },
+      {
+        pipeline: request.pipeline,
+        text: request.configText,
+        hash: state.configHash,
+        commandLine,
+      },
       request.force,
     );
   } catch (e) {

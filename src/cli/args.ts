@@ -20,6 +20,8 @@
 import { didYouMean, UsageError } from "../errors.ts";
 import { looksLikeOverride, parseOverride } from "../config/override_syntax.ts";
 import { show } from "../config/text.ts";
+import { MAX_JOBS } from "../run/graph.ts";
+import { type SelectionFlags, splitStepNames } from "../run/selection.ts";
 
 /** The commands besides `run` (they are read by commander, loaded only for them). */
 export const COMMANDS = [
@@ -29,23 +31,12 @@ export const COMMANDS = [
   "history",
   "init",
   "export",
+  "graph",
   "completions",
   "status",
   "notify",
   "help",
 ] as const;
-
-/** What `--only`, `--from`, `--to` and `--skip` asked for, as typed (names not checked yet). */
-export interface SelectionFlags {
-  /** `--only A,B`: just these steps. */
-  only?: string[];
-  /** `--from A`: start at this step. */
-  from?: string;
-  /** `--to B`: stop after this step (inclusive). */
-  to?: string;
-  /** `--skip C,D`: leave these out. */
-  skip?: string[];
-}
 
 /** The flags of `run` (and of the bare `crude-link`), with their defaults applied. */
 export interface RunFlags {
@@ -71,8 +62,12 @@ export interface RunFlags {
   force: boolean;
   /** Print what would run; run nothing. */
   dryRun: boolean;
-  /** Which steps run. */
+  /** Which steps run (names not checked yet). */
   selection: SelectionFlags;
+  /** How many steps may run at once; undefined: the config's `jobs`, else the CPUs. */
+  jobs?: number;
+  /** After a failed step, still run every step whose needs succeeded. */
+  keepGoing: boolean;
   /** `PATH=VALUE`, `+PATH=VALUE`, `~PATH`, in the order given. */
   overrides: string[];
   /** Where Prometheus metrics go (over the config's `metrics_file`). */
@@ -99,15 +94,19 @@ export interface FlagRow {
 }
 
 /** Sets a boolean field. */
-const on =
-  (field: "nonInteractive" | "keepRunning" | "runNow" | "resume" | "force" | "dryRun") =>
-  (flags: RunFlags) => {
-    flags[field] = true;
-  };
+const on = (
+  field: "nonInteractive" | "keepRunning" | "runNow" | "resume" | "force" | "dryRun" | "keepGoing",
+) =>
+(flags: RunFlags) => {
+  flags[field] = true;
+};
 
-/** Step names: comma-separated, repeatable (`--only a,b --only c`). */
+/**
+ * Step names: comma-separated, repeatable (`--only a,b --only c`); a comma
+ * inside a matrix variant's brackets is part of its name.
+ */
 function names(value: string, flag: string): string[] {
-  const list = value.split(",").map((n) => n.trim());
+  const list = splitStepNames(value);
   if (list.some((n) => n === "")) {
     throw new UsageError(
       `${flag} '${value}' has an empty step name`,
@@ -216,6 +215,30 @@ export const RUN_FLAGS: readonly FlagRow[] = [
     apply: on("force"),
   },
   {
+    long: "jobs",
+    short: "j",
+    value: "n",
+    description: `how many steps may run at the same time (1-${MAX_JOBS})`,
+    shownDefault: "the config's jobs, else the number of CPUs",
+    apply: (f, v, flag) => {
+      const n = /^\d+$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 1 && n <= MAX_JOBS)) {
+        throw new UsageError(
+          `${flag} '${show(v)}' is not a number of steps from 1 to ${MAX_JOBS}`,
+          n === 0
+            ? "--jobs 1 runs one step at a time; leave --jobs out to run as many as the machine has CPUs"
+            : `crude-link runs at most ${MAX_JOBS} steps at once`,
+        );
+      }
+      f.jobs = n;
+    },
+  },
+  {
+    long: "keep-going",
+    description: "after a failed step, still run every step whose needs succeeded",
+    apply: on("keepGoing"),
+  },
+  {
     long: "only",
     value: "steps",
     description: "run just these steps (comma-separated)",
@@ -267,6 +290,7 @@ export function defaultRunFlags(): RunFlags {
     force: false,
     dryRun: false,
     selection: {},
+    keepGoing: false,
     overrides: [],
   };
 }

@@ -220,6 +220,19 @@ Examples:
       },
     );
 
+  program.command("graph")
+    .description("print the steps and what each needs; --dot for Graphviz")
+    .addOption(configFileOption())
+    .option("--dot", "print the graph in Graphviz's DOT language")
+    .argument("[overrides...]", "PATH=VALUE, +PATH=VALUE, ~PATH (as for run)")
+    .action(async (overrides: string[], flags: { configFile?: string; dot?: boolean }) => {
+      exitCode = (await import("./graph.ts")).graphCommand({
+        configFile: withTop(flags).configFile!,
+        dot: flags.dot,
+        overrides: readOverrideWords(overrides),
+      }, system);
+    });
+
   program.command("init")
     .description("write a starter config.yaml and example steps (tasks/*.py) into DIR")
     .argument("[dir]", "the project folder, created when missing (default: this folder)")

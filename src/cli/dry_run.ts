@@ -13,7 +13,7 @@ import { escapeControl, formatDuration } from "../log/format.ts";
 import type { Pipeline, Step } from "../model.ts";
 import { absolute } from "../path.ts";
 import type { SpawnSpec, System } from "../ports.ts";
-import { makeLauncher } from "../run/launch.ts";
+import { makeLauncher, stepVariables } from "../run/launch.ts";
 import { sbatchDirectives } from "../run/sbatch.ts";
 import { shellJoin, shellQuote } from "../shell.ts";
 import type { RunFlags } from "./args.ts";
@@ -83,13 +83,13 @@ export function describeDryRun(
 }
 
 /** A step's lines: command, folder, executor, environment, and its limits. */
+/** What the dry run shows for the run id, which each run draws anew. */
+const RUN_ID_SHOWN = "<a new id for each run>";
+
 function describeStep(step: Step, spec: SpawnSpec, cwd: string, windows: boolean): string[] {
   const env: [string, string][] = [
     ...Object.entries(spec.env),
-    ["CRUDE_LINK_STEP", step.name],
-    ["CRUDE_LINK_STEP_INDEX", String(step.index)],
-    ["CRUDE_LINK_RUN_ID", "<a new id for each run>"],
-    ["CRUDE_LINK_ATTEMPT", "1"],
+    ...Object.entries(stepVariables(step, RUN_ID_SHOWN, 1)),
   ];
   const lines = [
     `   command:  ${escapeControl(shellJoin(spec.argv))}`,
@@ -97,7 +97,7 @@ function describeStep(step: Step, spec: SpawnSpec, cwd: string, windows: boolean
     `   executor: ${escapeControl(executor(step, spec, cwd, windows))}`,
     `   env:      ${
       escapeControl(
-        env.map(([k, v]) => k === "CRUDE_LINK_RUN_ID" ? `${k}=${v}` : shellQuote(`${k}=${v}`))
+        env.map(([k, v]) => v === RUN_ID_SHOWN ? `${k}=${v}` : shellQuote(`${k}=${v}`))
           .join(" "),
       )
     }`,

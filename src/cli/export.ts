@@ -1,8 +1,9 @@
 /**
- * `crude-link export slurm`: the pipeline as a chain of sbatch scripts, one
- * per step, each starting when the one before it completed (`afterok`), and
- * a `submit.sh` that submits them, so the pipeline runs on a cluster with no
- * crude-link process anywhere.
+ * `crude-link export slurm`: the pipeline as sbatch scripts, one per step
+ * (one per variant of a matrix step), each starting when the jobs of the
+ * steps it needs completed (`afterok`; on a plain list, the one before it),
+ * and a `submit.sh` that submits them, so the pipeline runs on a cluster
+ * with no crude-link process anywhere.
  *
  * @module
  */
@@ -16,6 +17,8 @@ import type { Pipeline } from "../model.ts";
 import { type FileSystem, FsError, type SpawnSpec } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
 import { renderBatchScript, safeName, sbatchDirectives } from "../run/sbatch.ts";
+import { buildGraph } from "../run/graph.ts";
+import { stepVariables } from "../run/launch.ts";
 import type { LoadHost } from "../config/load.ts";
 
 /** The flags of `export`. */
@@ -64,17 +67,19 @@ export interface ExportPlan {
 export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
   const { pipeline, specs, baseDir, outDir } = plan;
   const width = Math.max(2, String(pipeline.steps.length).length);
+  const graph = buildGraph(pipeline.steps);
   const files: ExportFile[] = [];
   const submit = [
     "#!/bin/bash",
-    `# Submits the pipeline of ${bashQuote(pipeline.configFile)} to Slurm as a chain of jobs: each`,
-    "# step starts when the one before it has completed successfully (afterok); when",
-    "# one fails, Slurm cancels those after it. Written by 'crude-link export slurm'.",
+    `# Submits the pipeline of ${bashQuote(pipeline.configFile)} to Slurm: each step's job`,
+    "# starts when the jobs of the steps it needs have completed successfully (afterok);",
+    "# when one fails, Slurm cancels the jobs that need it. Written by 'crude-link export slurm'.",
     "set -u",
     'cd "$(dirname "$0")" || exit 1',
     "CRUDE_LINK_RUN_ID=${CRUDE_LINK_RUN_ID:-$(date -u +%Y%m%dT%H%M%S)-$$}",
     "export CRUDE_LINK_RUN_ID",
     'ids=""',
+    "job=()",
     "submit() { # submit STEP SCRIPT [SBATCH OPTION...]",
     "  step=$1 script=$2; shift 2",
     '  out=$(sbatch --parsable "$@" "$script") || {',
@@ -82,23 +87,28 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
     "    exit 1",
     "  }",
     "  id=${out%%;*}",
+    '  job+=("$id")',
     '  ids="$ids $id"',
     '  echo "$step $id"',
     "}",
     "",
   ];
-  pipeline.steps.forEach((step, i) => {
+  // Submitted in graph order, so that the jobs a step needs have ids before it.
+  const ordinal = new Map<number, number>();
+  for (const i of graph.order) {
+    const step = pipeline.steps[i];
     const spec = specs[i];
     const prefix = `${String(i + 1).padStart(width, "0")}-${safeName(step.name)}`;
     const name = `${prefix}.sbatch`;
     const cwd = absolute(spec.cwd ?? ".", baseDir);
+    const { CRUDE_LINK_RUN_ID: _, ...variables } = stepVariables(step, "", 1);
     const text = renderBatchScript({
       label: step.name,
       comments: [
         `Step ${bashQuote(step.name)} (${i + 1} of ${pipeline.steps.length}) of ${
           bashQuote(pipeline.configFile)
         },`,
-        "written by 'crude-link export slurm'. Submit the whole chain with submit.sh.",
+        "written by 'crude-link export slurm'. Submit the whole pipeline with submit.sh.",
         "It holds the step's environment as resolved at export, secrets included.",
       ],
       directives: sbatchDirectives({
@@ -110,23 +120,19 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
         timeoutMs: step.timeoutMs,
       }),
       cwd,
-      env: {
-        ...spec.env,
-        CRUDE_LINK_STEP: step.name,
-        CRUDE_LINK_STEP_INDEX: String(step.index),
-        CRUDE_LINK_ATTEMPT: "1",
-      },
+      env: { ...spec.env, ...variables },
       argv: spec.argv,
     });
     files.push({ name, text });
+    const needs = graph.needs[i].map((j) => `\${job[${ordinal.get(j)}]}`);
     submit.push(
-      i === 0
-        ? `submit ${bashQuote(step.name)} ${bashQuote(name)}`
-        : `submit ${
-          bashQuote(step.name)
-        } ${name} --dependency=afterok:$id --kill-on-invalid-dep=yes`,
+      `submit ${bashQuote(step.name)} ${bashQuote(name)}${
+        needs.length > 0 ? ` --dependency=afterok:${needs.join(":")} --kill-on-invalid-dep=yes` : ""
+      }`,
     );
-  });
+    ordinal.set(i, ordinal.size);
+  }
+  files.sort((a, b) => a.name.localeCompare(b.name));
   submit.push(
     "",
     "echo \"submitted:$ids (run $CRUDE_LINK_RUN_ID); follow with: squeue -j $(echo $ids | tr ' ' ,)\"",

@@ -8,7 +8,7 @@
 import { shellJoin } from "../shell.ts";
 import { colors } from "../ansi.ts";
 import { historyPathIn, stateDirFor } from "../history/state.ts";
-import { formatDuration, formatExit } from "../log/format.ts";
+import { formatDuration, formatExit, statusLabel } from "../log/format.ts";
 import type { AttemptRecord, HistoryStore, RunRecord, System } from "../ports.ts";
 import { isGone, readHistory } from "./history_file.ts";
 
@@ -42,6 +42,8 @@ interface RunView {
 interface StepView {
   name: string;
   status: string;
+  /** The steps it needed in that run (absent for runs recorded before steps had needs). */
+  needs?: string[];
   attempts: {
     attempt: number;
     commandLine: string;
@@ -119,6 +121,7 @@ function viewOf(
     return {
       name,
       status,
+      ...(run.stepNeeds ? { needs: run.stepNeeds[index] } : {}),
       attempts: mine.map((a) => ({
         attempt: a.attempt,
         commandLine: a.commandLine,
@@ -180,7 +183,7 @@ function renderTable(views: RunView[], color: boolean, timeZone: string): string
     const width = Math.max(...run.steps.map((s) => s.name.length));
     for (const step of run.steps) {
       const n = step.attempts.length;
-      const label = step.status === "not-run" ? "not run" : step.status;
+      const label = statusLabel(step.status);
       lines.push(
         `  ${step.name.padEnd(width)}  ${paint(step.status, label.padEnd(11))} ${
           `${n} attempt${n === 1 ? "" : "s"}`.padEnd(10)

@@ -17,7 +17,7 @@ import { runSession } from "../app/run.ts";
 import type { Pipeline } from "../model.ts";
 import type { System } from "../ports.ts";
 import { DEFAULT_LOG_FILE, type RunFlags } from "./args.ts";
-import { selectSteps } from "./selection.ts";
+import { hasSelection, selectSteps } from "../run/selection.ts";
 import { shellJoin } from "../shell.ts";
 
 export type { RunFlags } from "./args.ts";
@@ -29,11 +29,7 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
   const overrides = flags.resume && flags.overrides.length === 0
     ? lastRunOverrides(flags.configFile, flags.stateDir, system)
     : flags.overrides;
-  const load = () => {
-    const loaded = loadConfig(flags.configFile, host, withOverrides(overrides, host));
-    const selection = selectSteps(loaded.pipeline, flags.selection);
-    return { ...loaded, pipeline: selection.pipeline, notSelected: selection.notSelected };
-  };
+  const load = () => loadConfig(flags.configFile, host, withOverrides(overrides, host));
   let loaded: ReturnType<typeof load>;
   try {
     loaded = load();
@@ -48,10 +44,14 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
     }
     throw e;
   }
-  const { pipeline, text, notSelected } = loaded;
+  const { pipeline, text } = loaded;
   for (const w of pipeline.warnings) {
     system.console.err.write(formatDiagnostic(w, "warning") + "\n");
   }
+  // A selection that names no step, or leaves out what a selected step needs: exit 2 now.
+  const runs = hasSelection(flags.selection)
+    ? selectSteps(pipeline, flags.selection).runs
+    : undefined;
   if (flags.dryRun) {
     if (flags.resume) {
       throw new UsageError(
@@ -60,7 +60,12 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
       );
     }
     const { dryRun } = await import("./dry_run.ts");
-    return dryRun({ pipeline, notSelected, overrides, flags }, system);
+    return dryRun({
+      pipeline: runs ? { ...pipeline, steps: pipeline.steps.filter((_, i) => runs[i]) } : pipeline,
+      notSelected: runs ? pipeline.steps.filter((_, i) => !runs[i]).map((s) => s.name) : [],
+      overrides,
+      flags,
+    }, system);
   }
   return await runSession({
     pipeline: pipeline as Pipeline,
@@ -83,5 +88,8 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
     resume: flags.resume,
     force: flags.force,
     ...(flags.metricsFile === undefined ? {} : { metricsFile: flags.metricsFile }),
+    ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
+    keepGoing: flags.keepGoing,
+    selection: flags.selection,
   }, system);
 }

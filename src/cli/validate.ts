@@ -11,6 +11,7 @@ import { describeTrigger, formatFireTime, nextFireTime } from "../cron/trigger.t
 import { formatDiagnostic } from "../errors.ts";
 import { loadHost } from "../app/host.ts";
 import type { System } from "../ports.ts";
+import { isChain } from "../run/graph.ts";
 
 /**
  * Validates the config file with the overrides applied; returns the exit
@@ -31,7 +32,11 @@ export function validateCommand(
   out.write(
     `${configFile}${overrides.length ? ` with ${shellJoin(overrides)}` : ""}: ok, ${n} step${
       n === 1 ? "" : "s"
-    }: ${pipeline.steps.map((s) => s.name).join(" → ")}\n`,
+    }${
+      isChain(pipeline.steps)
+        ? `: ${pipeline.steps.map((s) => s.name).join(" → ")}`
+        : " in a graph ('crude-link graph' shows what each needs)"
+    }\n`,
   );
   const cron = pipeline.cron;
   if (cron) {

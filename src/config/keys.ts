@@ -22,6 +22,7 @@ export const TOP_LEVEL_KEYS = [
   "slurm",
   "notify",
   "metrics_file",
+  "jobs",
 ] as const;
 
 /** Keys allowed in a step definition. */
@@ -39,6 +40,9 @@ export const STEP_KEYS = [
   "backoff",
   "executor",
   "slurm",
+  "needs",
+  "matrix",
+  "exclude",
 ] as const;
 
 /** Options allowed in a `slurm` mapping. */
@@ -69,6 +73,10 @@ const KNOWN_MISTAKES: Record<string, string> = {
   notifications: "notification targets go under 'notify'",
   alerts: "notification targets go under 'notify'",
   metrics: "the Prometheus metrics file goes under 'metrics_file'",
+  depends_on: "the steps a step waits for go under 'needs'",
+  after: "the steps a step waits for go under 'needs'",
+  parallel:
+    "steps with 'needs: []' (or needing the same step) run at the same time; 'jobs' limits how many",
 };
 
 /** A likely meant word, for words short enough to compare (a key of a megabyte is not). */

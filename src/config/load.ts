@@ -16,6 +16,7 @@ import { chooseInterpreter, type HostInfo } from "../run/command_line.ts";
 import { sortByPosition } from "./collector.ts";
 import { formatSize, MAX_CONFIG_BYTES, parseYaml } from "./parse.ts";
 import type { DocumentTransform } from "./tree.ts";
+import type { VariantOverride } from "./matrix.ts";
 import { validateConfig, type ValidationResult } from "./validate.ts";
 import { basename, dirname } from "../path.ts";
 
@@ -49,6 +50,8 @@ export interface LoadHost extends HostInfo {
 export interface LoadOptions {
   /** Changes to the document before interpolation and validation (command-line overrides). */
   transforms?: readonly DocumentTransform[];
+  /** Command-line overrides of matrix variants' arguments, applied once matrices are expanded. */
+  variantOverrides?: readonly VariantOverride[];
 }
 
 /** Reads, validates and checks a config file. */
@@ -105,6 +108,7 @@ function validateFile(
     timeZone: host.timeZone,
     env: host.env,
     transforms: options.transforms,
+    variantOverrides: options.variantOverrides,
   });
   return { result, text };
 }

@@ -55,6 +55,9 @@ import {
 import { validateDocument } from "./validate.ts";
 import { UserError } from "../errors.ts";
 import type { LoadOptions } from "./load.ts";
+import type { VariantOverride } from "./matrix.ts";
+import { Values } from "./values.ts";
+import type { PyValue } from "../model.ts";
 
 /** What finding step names needs (overrides run before validation). */
 export interface OverrideOptions {
@@ -94,7 +97,54 @@ export function overridesTransform(
  * ```
  */
 export function withOverrides(overrides: readonly string[], options: OverrideOptions): LoadOptions {
-  return overrides.length === 0 ? {} : { transforms: [overridesTransform(overrides, options)] };
+  // A matrix variant exists only once its step is expanded, during
+  // validation: overrides of its arguments are applied there.
+  const variants: VariantOverride[] = [];
+  const rest: string[] = [];
+  for (const text of overrides) {
+    const v = variantOverride(text);
+    if (v) variants.push(v);
+    else rest.push(text);
+  }
+  return {
+    ...(rest.length > 0 ? { transforms: [overridesTransform(rest, options)] } : {}),
+    ...(variants.length > 0 ? { variantOverrides: variants } : {}),
+  };
+}
+
+/**
+ * An override of a matrix variant's argument (`train[lr=0.1,depth=2].epochs=3`,
+ * `steps.NAME[…].KEY`), or undefined for any other (or one that does not
+ * read: the document's transform says why).
+ */
+function variantOverride(text: string): VariantOverride | undefined {
+  let syntax: OverrideSyntax;
+  try {
+    syntax = parseOverride(text);
+  } catch {
+    return undefined;
+  }
+  const keys = syntax.path[0] === "steps" ? syntax.path.slice(1) : syntax.path;
+  // A bracket holding `name=value` pairs, not a list index (`a[0]`).
+  if (keys.length !== 2 || !/^[^[\]]+\[[^\]]*=[^\]]*\]$/.test(keys[0])) return undefined;
+  const pos = { file: `override '${show(text)}'`, line: 0, col: 0 };
+  let value: PyValue | undefined;
+  if (syntax.op !== "remove") {
+    const out = new ScratchCollector();
+    const node = readValue(syntax, pos, out);
+    if (!node) return undefined;
+    const read = new Values({ file: pos.file, root: node }, {}, out).pyValue(node, 0);
+    if (!read.ok || out.errors().length > 0) return undefined;
+    value = read.value;
+  }
+  return {
+    variant: keys[0],
+    key: keys[1],
+    mode: syntax.op,
+    ...(value === undefined ? {} : { value }),
+    text,
+    pos,
+  };
 }
 
 /** One override, read, with where its problems are reported. */

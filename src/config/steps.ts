@@ -12,6 +12,14 @@ import { basename } from "../path.ts";
 import { isPythonScript } from "../run/command_line.ts";
 import type { Collector } from "./collector.ts";
 import { checkKeys, STEP_KEYS, suggest } from "./keys.ts";
+import {
+  applyVariantOverrides,
+  expandMatrix,
+  type MatrixRead,
+  readMatrix,
+  type VariantOverride,
+} from "./matrix.ts";
+import { type LinkedStep, linkNeeds, type NeedsRead, readNeeds } from "./needs.ts";
 import { readSlurm } from "./slurm_section.ts";
 import { show } from "./text.ts";
 import {
@@ -54,6 +62,17 @@ export interface StepRead {
   /** True when the step had no problems. */
   complete: boolean;
 }
+
+/** A step item as read, before its matrix is expanded and its needs are linked. */
+interface ItemRead extends StepRead {
+  /** Its `needs`, when written. */
+  needs?: NeedsRead;
+  /** Its `matrix`, when it has one. */
+  matrix?: MatrixRead;
+}
+
+/** The most steps a pipeline may have, once matrices are expanded. */
+export const MAX_STEPS = 10_000;
 
 /** The hint for a file without steps: what a minimal config looks like. */
 export const STEPS_HINT =
@@ -130,13 +149,18 @@ export function readConfigs(
   return table;
 }
 
-/** Reads `steps`: every step that could be read, complete or not. */
+/**
+ * Reads `steps`: every step that could be read, complete or not, with
+ * matrices expanded (and `variantOverrides` applied to the variants) and
+ * each step's needs linked.
+ */
 export function readSteps(
   entry: MapEntry,
   configs: ConfigTable,
   defaults: StepDefaults,
   values: Values,
   out: Collector,
+  variantOverrides: readonly VariantOverride[] = [],
 ): StepRead[] {
   const list = values.read(entry.value);
   if (!list.ok) return [];
@@ -152,7 +176,7 @@ export function readSteps(
     out.error(entry.value.pos, "'steps' is empty: there is nothing to run", STEPS_HINT);
     return [];
   }
-  const reads: StepRead[] = [];
+  const reads: ItemRead[] = [];
   const used = new Map<string, number>();
   list.value.items.forEach((item, index) => {
     const read = readStep(item, index, configs, defaults, values, out);
@@ -162,7 +186,76 @@ export function readSteps(
     if (count > 1) read.step.name = `${read.step.name}#${count}`;
     reads.push(read);
   });
-  return reads;
+  const steps = expandMatrices(reads, values, out);
+  if (steps.length > MAX_STEPS) {
+    out.error(
+      entry.keyPos,
+      `the pipeline has ${steps.length.toLocaleString("en-US")} steps once its matrices are ` +
+        `expanded; it may have at most ${MAX_STEPS.toLocaleString("en-US")}`,
+      "sweep fewer values, or split the pipeline into several configs",
+    );
+    return steps.map((s) => ({ step: s.step, complete: false }));
+  }
+  if (variantOverrides.length > 0) {
+    applyVariantOverrides(steps.map((s) => s.step), variantOverrides, out);
+  }
+  linkNeeds(steps, reads.length === list.value.items.length, out);
+  return steps.map(({ step, complete }) => ({ step, complete }));
+}
+
+/**
+ * Each item as one step, or a matrix step as one step per combination;
+ * every step's index is its position in the expanded list.
+ */
+function expandMatrices(
+  reads: ItemRead[],
+  values: Values,
+  out: Collector,
+): (LinkedStep & StepRead)[] {
+  const steps: (LinkedStep & StepRead)[] = [];
+  const names = new Set(reads.map((r) => r.step.name));
+  for (const read of reads) {
+    const { step, matrix } = read;
+    const group = step.name;
+    if (!matrix) {
+      steps.push({ step, complete: read.complete, group, needs: read.needs });
+      continue;
+    }
+    const variants = expandMatrix(step.name, step.arguments, matrix, out);
+    if (!variants) {
+      steps.push({ step, complete: false, group, needs: read.needs });
+      continue;
+    }
+    // One problem with the variants' names is reported, not one per variant.
+    let named = true;
+    for (const v of variants) {
+      let ok: boolean = named && values.noControl(v.name, matrix.pos, "the step name") &&
+        nameFits(v.name, matrix.pos, out);
+      named &&= ok;
+      if (ok && names.has(v.name)) {
+        out.error(
+          matrix.pos,
+          `the variant '${show(v.name)}' of step '${show(group)}' has the name of another step`,
+          "rename one of them",
+        );
+        ok = false;
+      }
+      names.add(v.name);
+      steps.push({
+        step: {
+          ...step,
+          name: v.name,
+          arguments: v.arguments,
+          variant: { of: group, values: v.values },
+        },
+        complete: read.complete && ok,
+        group,
+        needs: read.needs,
+      });
+    }
+  }
+  steps.forEach((s, i) => s.step.index = i);
+  return steps;
 }
 
 /** The longest step name: names go into every log line and into the step's environment. */
@@ -358,7 +451,7 @@ function readStep(
   defaults: StepDefaults,
   values: Values,
   out: Collector,
-): StepRead | undefined {
+): ItemRead | undefined {
   const source = stepSource(item, configs, values, out);
   if (!source) return undefined;
   const { map, configName } = source;
@@ -374,6 +467,8 @@ function readStep(
   const interpreter = values.argv(interpreterEntry, "interpreter");
   const executor = values.oneOf(get("executor"), ["local", "slurm"] as const);
   const options = allOk(readOptions(map, values, out));
+  const needs = readNeeds(get("needs"), values, out);
+  const matrix = readMatrix(map, name.label, values, out);
   if (!program.ok || !interpreter.ok || !executor.ok) return undefined;
 
   const python = program.value.kind === "script" && isPythonScript(program.value.script) &&
@@ -397,5 +492,10 @@ function readStep(
     pos: item.pos,
     programPos: (get("script") ?? get("command"))!.value.pos,
   };
-  return { step, complete: options !== undefined && keysKnown && name.ok };
+  return {
+    step,
+    complete: options !== undefined && keysKnown && name.ok && needs.ok && matrix.ok,
+    needs: needs.ok ? needs.value : undefined,
+    matrix: matrix.ok ? matrix.value : undefined,
+  };
 }

@@ -35,10 +35,16 @@ import {
   type DocumentTransform,
   entryOf,
   forEachScalar,
+  isEmpty,
+  type MapEntry,
   type ValueNode,
 } from "./tree.ts";
 import { Values } from "./values.ts";
 import { Interpolator } from "./interpolate.ts";
+import type { VariantOverride } from "./matrix.ts";
+import { MAX_JOBS } from "../run/graph.ts";
+import { show } from "./text.ts";
+import { INVALID, ok, type Result } from "./values.ts";
 
 export { SLURM_KEYS, STEP_KEYS, TOP_LEVEL_KEYS } from "./keys.ts";
 
@@ -68,6 +74,11 @@ export interface ValidateOptions {
    * (command-line overrides go here).
    */
   transforms?: readonly DocumentTransform[];
+  /**
+   * Command-line overrides of matrix variants' arguments
+   * (`'train[lr=0.1].epochs=3'`), applied once matrices are expanded.
+   */
+  variantOverrides?: readonly VariantOverride[];
 }
 
 /** Validates a parsed config file and builds the pipeline it describes. */
@@ -88,16 +99,30 @@ export function validateConfig(
 /** Validates a config document (after its transforms), reporting to `out`. */
 export function validateDocument(
   doc: ConfigDocument,
-  options: Pick<ValidateOptions, "timeZone" | "env">,
+  options: Pick<ValidateOptions, "timeZone" | "env" | "variantOverrides">,
   out: Collector,
 ): ValidationResult {
   const values = new Values(doc, options.env ?? {}, out);
-  const { steps, cron, watch } = readTopLevel(doc, values, out, options.timeZone, options.env);
+  const { steps, cron, watch, jobs } = readTopLevel(
+    doc,
+    values,
+    out,
+    options.timeZone,
+    options.env,
+    options.variantOverrides,
+  );
   const errors = out.errors();
   const warnings = out.warnings();
   const complete = steps.every((s) => s.complete);
   const pipeline: Pipeline | undefined = errors.length === 0 && complete
-    ? { configFile: doc.file, steps: steps.map((s) => s.step), cron, ...watch, warnings }
+    ? {
+      configFile: doc.file,
+      steps: steps.map((s) => s.step),
+      cron,
+      ...watch,
+      ...(jobs === undefined ? {} : { jobs }),
+      warnings,
+    }
     : undefined;
   return { pipeline, steps: steps.map((s) => s.step), errors, warnings };
 }
@@ -109,7 +134,13 @@ function readTopLevel(
   out: Collector,
   timeZone: string,
   env: Record<string, string | undefined> = {},
-): { steps: StepRead[]; cron?: CronSection; watch?: Pick<Pipeline, "notify" | "metricsFile"> } {
+  variantOverrides?: readonly VariantOverride[],
+): {
+  steps: StepRead[];
+  cron?: CronSection;
+  watch?: Pick<Pipeline, "notify" | "metricsFile">;
+  jobs?: number;
+} {
   const root = deref(doc.root);
   const none = { steps: [] };
   if (root.kind === "broken") return none;
@@ -141,6 +172,7 @@ function readTopLevel(
       ? { metricsFile: metricsFile.value }
       : {}),
   };
+  const jobs = readJobs(get("jobs"), values, out);
   checkEveryInterpolation(doc.root, values);
 
   const stepsEntry = get("steps");
@@ -153,7 +185,7 @@ function readTopLevel(
         STEPS_HINT,
       );
     }
-    return { steps: [], cron, watch };
+    return { steps: [], cron, watch, jobs: jobs.ok ? jobs.value : undefined };
   }
   const steps = readSteps(
     stepsEntry,
@@ -165,8 +197,29 @@ function readTopLevel(
     },
     values,
     out,
+    variantOverrides,
   );
-  return { steps, cron, watch };
+  return { steps, cron, watch, jobs: jobs.ok ? jobs.value : undefined };
+}
+
+/** `jobs`: how many steps may run at the same time, 1 to {@link MAX_JOBS}. */
+function readJobs(
+  entry: MapEntry | undefined,
+  values: Values,
+  out: Collector,
+): Result<number | undefined> {
+  if (!entry || isEmpty(entry.value)) return ok(undefined);
+  const n = values.wholeNumber(entry);
+  if (!n.ok || n.value === undefined) return n;
+  if (n.value >= 1 && n.value <= MAX_JOBS) return n;
+  out.error(
+    entry.value.pos,
+    `'jobs' must be a number from 1 to ${MAX_JOBS}, but it is ${show(String(n.value))}`,
+    n.value === 0
+      ? "'jobs: 1' runs one step at a time; leave 'jobs' out to run as many as the machine has CPUs"
+      : `crude-link runs at most ${MAX_JOBS} steps at once; for larger sweeps on a cluster use executor: slurm`,
+  );
+  return INVALID;
 }
 
 /** Resolves every interpolation in the file, used or not, so that typos show before a run. */

@@ -28,7 +28,12 @@ export interface HistoryRecorder {
    * Records that the run goes on with the config read again (the dialog's
    * rerun after an edit), so that `--resume` compares with what it ran.
    */
-  configChanged(update: Pick<RunIdentity, "configHash" | "configText" | "stepNames">): void;
+  configChanged(
+    update: Pick<
+      RunIdentity,
+      "configHash" | "configText" | "stepNames" | "stepNeeds" | "notSelected"
+    >,
+  ): void;
   /** Receives the runner's events: attempts, their ends, the run's end. */
   readonly sink: Sink;
 }

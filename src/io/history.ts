@@ -23,13 +23,15 @@ import {
   type RunStats,
   type RunStatus,
   type RunStepRecord,
+  type RunUpdate,
 } from "../ports.ts";
 
 /**
  * 1: the first schema; 2: attempts keep Slurm's state and reason; 3: runs
- * keep their command-line overrides.
+ * keep their command-line overrides; 4: runs keep what each step needs and
+ * the steps a selection left out.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -44,7 +46,9 @@ CREATE TABLE IF NOT EXISTS runs (
   pid         INTEGER NOT NULL,
   hostname    TEXT NOT NULL,
   step_names  TEXT NOT NULL,
-  overrides   TEXT
+  overrides   TEXT,
+  step_needs  TEXT,
+  not_selected TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_config ON runs (config_path, started_at);
 CREATE TABLE IF NOT EXISTS attempts (
@@ -84,6 +88,16 @@ const MIGRATE_2_TO_3 = `
 ALTER TABLE runs ADD COLUMN overrides TEXT;
 `;
 
+/**
+ * From schema 3: what each step of a run needs (JSON, one list of names per
+ * step; NULL for runs recorded before, whose steps ran in a chain), and the
+ * steps a selection left out (JSON list of names; NULL: none).
+ */
+const MIGRATE_3_TO_4 = `
+ALTER TABLE runs ADD COLUMN step_needs TEXT;
+ALTER TABLE runs ADD COLUMN not_selected TEXT;
+`;
+
 type Row = Record<string, unknown>;
 
 /** History databases in SQLite files. */
@@ -121,6 +135,7 @@ function openReadWrite(path: string): HistoryStore {
         else {
           if (now < 2) open.exec(MIGRATE_1_TO_2);
           if (now < 3) open.exec(MIGRATE_2_TO_3);
+          if (now < 4) open.exec(MIGRATE_3_TO_4);
         }
         open.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       });
@@ -301,8 +316,8 @@ class SqliteHistory implements HistoryStore {
   createRun(run: NewRun): boolean {
     return this.#try(() =>
       this.#sql(
-        `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names, overrides)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?, ?)
+        `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names, overrides, step_needs, not_selected)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
       ).run(
         run.id,
@@ -315,21 +330,21 @@ class SqliteHistory implements HistoryStore {
         run.hostname,
         JSON.stringify(run.stepNames),
         JSON.stringify(run.overrides),
+        jsonOrNull(run.stepNeeds),
+        jsonOrNull(run.notSelected),
       ).changes === 1
     );
   }
 
   reopenRun(
     id: string,
-    u: Pick<
-      NewRun,
-      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames" | "overrides"
-    >,
+    u: RunUpdate,
   ): void {
     this.#try(() =>
       this.#sql(
         `UPDATE runs SET trigger = ?, ended_at = NULL, status = 'running', pid = ?, hostname = ?,
-           config_hash = ?, config_text = ?, step_names = ?, overrides = ? WHERE id = ?`,
+           config_hash = ?, config_text = ?, step_names = ?, overrides = ?, step_needs = ?,
+           not_selected = ? WHERE id = ?`,
       ).run(
         u.trigger,
         u.pid,
@@ -338,6 +353,8 @@ class SqliteHistory implements HistoryStore {
         u.configText,
         JSON.stringify(u.stepNames),
         JSON.stringify(u.overrides),
+        jsonOrNull(u.stepNeeds),
+        jsonOrNull(u.notSelected),
         id,
       )
     );
@@ -404,7 +421,7 @@ class SqliteHistory implements HistoryStore {
         );
         results.forEach((r, i) => {
           // A resumed run keeps the statuses of the steps it did not run again.
-          if (r.status === "ok" && r.attempts === 0) keep.run(id, i, r.name);
+          if (r.status === "done-earlier") keep.run(id, i, r.name);
           else put.run(id, i, r.name, r.status);
         });
       })
@@ -494,7 +511,13 @@ function runRecord(r: Row): RunRecord {
     stepNames: JSON.parse(r.step_names as string),
     // Runs recorded before schema 3 have none.
     overrides: typeof r.overrides === "string" ? JSON.parse(r.overrides) : [],
+    ...(typeof r.step_needs === "string" ? { stepNeeds: JSON.parse(r.step_needs) } : {}),
+    ...(typeof r.not_selected === "string" ? { notSelected: JSON.parse(r.not_selected) } : {}),
   };
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }
 
 function attemptRecord(r: Row): AttemptRecord {

@@ -295,6 +295,7 @@ function systemHost(): Host {
     env,
     os: OS,
     timeZone: Temporal.Now.timeZoneId(),
+    cpus: Math.max(1, navigator.hardwareConcurrency || 1),
     isAlive: processAlive,
     which(name) {
       if (!found.has(name)) found.set(name, which(name, env));

@@ -316,7 +316,9 @@ function describeRaw(event: RunEvent): LogRecord[] {
         text:
           `run ${event.runId} started (trigger: ${event.trigger}, config: ${event.configFile}, ${
             plural(event.stepCount, "step")
-          }${event.overrides?.length ? `, overrides: ${shellJoin(event.overrides)}` : ""})`,
+          }${event.overrides?.length ? `, overrides: ${shellJoin(event.overrides)}` : ""}${
+            event.jobs === undefined ? "" : `, up to ${event.jobs} at once`
+          })`,
       }];
     case "step-start": {
       const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";
@@ -358,47 +360,100 @@ function describeRaw(event: RunEvent): LogRecord[] {
         text,
       }));
     case "run-end":
-      return describeRunEnd(event.runId, event.status, event.results, event.durationMs);
+      return describeRunEnd(event);
   }
 }
 
 function describeRunEnd(
-  runId: string,
-  status: "ok" | "failed" | "aborted" | "interrupted",
-  results: StepResult[],
-  durationMs: number,
+  event: Extract<RunEvent, { type: "run-end" }>,
 ): LogRecord[] {
+  const { runId, status, results, durationMs } = event;
   const counts = new Map<string, number>();
   for (const r of results) {
     counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   }
-  const tally = ["ok", "failed", "skipped", "not-run"]
+  const tally = STATUS_ORDER
     .filter((s) => counts.has(s))
-    .map((s) => `${counts.get(s)} ${s === "not-run" ? "not run" : s}`)
+    .map((s) => `${counts.get(s)} ${statusLabel(s)}`)
     .join(", ");
   const level: LogLevel = status === "ok" ? "info" : status === "failed" ? "error" : "warn";
   const out: LogRecord[] = [{
     level,
     text: `run ${runId} ${status} after ${formatDuration(durationMs)}${tally ? `: ${tally}` : ""}`,
   }];
+  const order = event.graph?.order ?? results.map((_, i) => i);
   const names = results.map((r) => escapeControl(r.name));
   const nameWidth = Math.max(0, ...names.map((n) => n.length));
-  for (const [i, r] of results.entries()) {
+  const statusWidth = Math.max(7, ...results.map((r) => statusLabel(r.status).length));
+  const timeline = event.graph ? timelineOf(event.graph.startedAtMs, durationMs) : undefined;
+  for (const i of order) {
+    const r = results[i];
+    const ran = r.attempts > 0;
     const cells = [
       names[i].padEnd(nameWidth),
-      (r.status === "not-run" ? "not run" : r.status).padEnd(7),
-      plural(r.attempts, "attempt").padEnd(10),
-      (r.status === "not-run" ? "-" : formatDuration(r.durationMs)).padStart(
-        7,
-      ),
-      (r.status === "failed" || r.status === "skipped") && r.exit ? formatExit(r.exit) : "",
+      statusLabel(r.status).padEnd(statusWidth),
+      (r.status === "done-earlier" || r.status === "not-selected"
+        ? "-"
+        : plural(r.attempts, "attempt"))
+        .padEnd(10),
     ];
+    if (timeline) {
+      cells.push(
+        (ran && r.startedAtMs !== undefined
+          ? `+${formatDuration(r.startedAtMs - event.graph!.startedAtMs)}`
+          : "")
+          .padStart(8),
+      );
+    }
+    cells.push((ran ? formatDuration(r.durationMs) : "-").padStart(7));
+    if (timeline) cells.push(timeline(r));
+    cells.push(
+      (r.status === "failed" || r.status === "skipped") && r.exit ? formatExit(r.exit) : "",
+    );
     out.push({
       level: r.status === "failed" ? "error" : "info",
       text: `  ${cells.join("  ")}`.trimEnd(),
     });
   }
   return out;
+}
+
+/** The statuses in the order the summary counts them. */
+const STATUS_ORDER: StepResult["status"][] = [
+  "ok",
+  "failed",
+  "skipped",
+  "not-run",
+  "done-earlier",
+  "not-selected",
+];
+
+/** A step status as people read it: `not run`, `done earlier`, `not selected`, `ok`, … */
+export function statusLabel(status: string): string {
+  return status.replaceAll("-", " ");
+}
+
+/** How many columns the summary's timeline has. */
+const TIMELINE_WIDTH = 24;
+
+/**
+ * The summary's timeline: for each step, a bar `|  ====    |` from its
+ * start to its end on the run's time axis, so the steps that ran at the
+ * same time show one above the other.
+ */
+function timelineOf(
+  startedAtMs: number,
+  durationMs: number,
+): (r: StepResult) => string {
+  const span = Math.max(1, durationMs);
+  const column = (ms: number) =>
+    Math.min(TIMELINE_WIDTH, Math.max(0, Math.round((ms - startedAtMs) / span * TIMELINE_WIDTH)));
+  return (r) => {
+    if (r.attempts === 0 || r.startedAtMs === undefined) return " ".repeat(TIMELINE_WIDTH + 2);
+    const from = Math.min(column(r.startedAtMs), TIMELINE_WIDTH - 1);
+    const to = Math.max(from + 1, column(r.endedAtMs ?? r.startedAtMs));
+    return `|${" ".repeat(from)}${"=".repeat(to - from)}${" ".repeat(TIMELINE_WIDTH - to)}|`;
+  };
 }
 
 function plural(n: number, word: string): string {

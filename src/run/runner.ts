@@ -1,7 +1,9 @@
 /**
- * Runs a pipeline's steps in order through the ports: spawns each step,
- * streams its output to the sink, retries and times out, and asks what to do
- * when a step fails. Knows nothing of terminals, files or real time.
+ * Runs a pipeline's steps through the ports, each when the steps it needs
+ * have succeeded and up to `jobs` at once (a plain list, one after the
+ * other): spawns each step, streams its output to the sink, retries and
+ * times out, and asks what to do when a step fails. Knows nothing of
+ * terminals, files or real time.
  *
  * @module
  */
@@ -9,7 +11,10 @@
 import type { ExitStatus, Pipeline, RunEvent, Sink, Step, StepResult } from "../model.ts";
 import type { Clock, FailureChoice, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
 import { formatDuration } from "../log/format.ts";
+import { buildGraph, dependentsOf, isChain, MinHeap } from "./graph.ts";
+import { stepVariables } from "./launch.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Piece } from "./lines.ts";
+import type { Selection } from "./selection.ts";
 
 /** How many of a step's last output lines a failure report keeps. */
 export const TAIL_LINES = 20;
@@ -23,6 +28,10 @@ export const MAX_RETRY_DELAY_MS = 365 * 24 * 3600 * 1000;
 
 /** A failed step, as shown to whoever decides what happens next. */
 export interface StepFailure {
+  /** The step "rerun the whole pipeline" starts with. */
+  firstStep: string;
+  /** The step that would start next if this one were skipped; undefined: none, the run would end. */
+  nextStep: string | undefined;
   /** The step that failed. */
   step: Step;
   /** How its last attempt ended. */
@@ -38,12 +47,16 @@ export interface StepFailure {
 /**
  * What happens after a failure: a choice, or a rerun with the config read
  * again (the dialog re-reads the file: the usual fix for a failed step is
- * editing a value in it). With `rerun-step`, the failed step is in the new
- * pipeline under its name.
+ * editing a value in it), with the selection made on it. With `rerun-step`,
+ * the failed step is in the new pipeline under its name.
  */
 export type FailureDecision =
   | FailureChoice
-  | { choice: "rerun-step" | "rerun-pipeline"; pipeline: Pipeline };
+  | {
+    choice: "rerun-step" | "rerun-pipeline";
+    pipeline: Pipeline;
+    selection?: Selection;
+  };
 
 /** What the runner needs from the outside world. */
 export interface RunnerDeps {
@@ -53,33 +66,54 @@ export interface RunnerDeps {
   clock: Clock;
   /** Receives every event. */
   sink: Sink;
-  /** Builds the spawn spec (argv, cwd, env, stdio) for a step. */
-  launch(step: Step): SpawnSpec;
+  /**
+   * Builds the spawn spec (argv, cwd, env, stdio) for a step. `pipe`: the
+   * step runs next to others, so it cannot have the terminal: its output
+   * is read (and shown with its name) even where steps otherwise share it.
+   */
+  launch(step: Step, options?: { pipe?: boolean }): SpawnSpec;
   /** Decides what happens after a step failed (after its retries). */
   onFailure(failure: StepFailure): Promise<FailureDecision>;
   /**
    * Aborted (with the signal name as reason) when crude-link is told to stop:
-   * the running step's process group is stopped and the run ends.
+   * every running step's process group is stopped and the run ends.
    */
   stop?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when stopping a step (default 5 s). */
   killGraceMs?: number;
   /**
-   * Awaited before each step starts: at a terminal the step writes to the
+   * Awaited before a step that shares the terminal starts: it writes to the
    * screen directly, so what crude-link said about it must be written first
    * (the console is written in the background).
    */
   beforeStart?: () => Promise<void>;
+  /**
+   * Subscribes to Ctrl-C at the terminal (interactive mode). A step that
+   * has the terminal gets Ctrl-C from it; steps running side by side do not
+   * (their output is read), so they are sent SIGINT through this.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
-/** Which run this is. */
+/** Which run this is, and how it runs. */
 export interface RunOptions {
   /** Unique id of the run, passed to steps as CRUDE_LINK_RUN_ID. */
   runId: string;
   /** What started it. */
   trigger: "manual" | "cron" | "resume";
-  /** Index of the first step to run (resume); earlier steps count as done. */
+  /** Index of the first step to run (resume of a list); earlier steps count as done. */
   startAt?: number;
+  /** The steps that run (`--only`, `--from`, `--to`, `--skip`); default all. */
+  selection?: Selection;
+  /** Indices of steps a resumed run takes as done (`done earlier`). */
+  doneEarlier?: ReadonlySet<number>;
+  /** How many steps may run at the same time (default 1). */
+  jobs?: number;
+  /**
+   * After a failure, go on with every step whose needs all succeeded
+   * (the failure is decided on when nothing more can run).
+   */
+  keepGoing?: boolean;
 }
 
 /** How a run ended. */
@@ -94,103 +128,254 @@ export interface RunOutcome {
   durationMs: number;
 }
 
-/** Runs the pipeline once. Never throws for a step's failure. */
+/** A step's place in a run: not started yet, running, or ended for now. */
+type Phase = "waiting" | "running" | "settled";
+
+/** Statuses after which the steps that need a step may start. */
+const SATISFIED: ReadonlySet<StepResult["status"]> = new Set(["ok", "skipped", "done-earlier"]);
+
+/**
+ * Runs the pipeline once, each step when the steps it needs have succeeded,
+ * at most `jobs` at a time (in list order where the graph allows; a plain
+ * list runs one step after the other, as it always did). Never throws for a
+ * step's failure.
+ *
+ * When a step fails (after its retries), no new step starts; the running
+ * ones finish; then `onFailure` decides, once per failed step (the dialog,
+ * or `stop`). With `keepGoing`, every step whose needs succeeded still runs
+ * before that.
+ */
 export async function runPipeline(
-  initial: Pipeline,
+  pipeline: Pipeline,
   deps: RunnerDeps,
   options: RunOptions,
 ): Promise<RunOutcome> {
-  let pipeline = initial;
   const { clock, sink } = deps;
   const emit: Emit = (e, atMs = clock.nowMs()) => sink(e, atMs);
   const started = clock.nowMs();
-  let results: StepResult[] = pipeline.steps.map((s) => ({
+  let steps = pipeline.steps;
+  let graph = buildGraph(steps);
+  const chain = isChain(steps);
+  const jobs = Math.max(1, options.jobs ?? 1);
+  let results: StepResult[] = steps.map((s) => ({
     name: s.name,
     status: "not-run",
     attempts: 0,
     durationMs: 0,
   }));
-  const startAt = options.startAt ?? 0;
-  for (let i = 0; i < startAt && i < results.length; i++) {
-    results[i].status = "ok";
-  }
+  let selected = options.selection?.runs ?? steps.map(() => true);
+  const earlier = (i: number) =>
+    (options.doneEarlier?.has(i) ?? false) || i < (options.startAt ?? 0);
+  results.forEach((r, i) => {
+    if (!selected[i]) r.status = "not-selected";
+    else if (earlier(i)) r.status = "done-earlier";
+  });
+  // What each step waits for: a step that is not selected is passed through
+  // (its dependents wait for what it would have waited for, so a list with
+  // a step left out still runs in order).
+  let waits = bridge(graph.needs, graph.order, (j) => !selected[j]);
+  let dependents = dependentsOf(waits);
+  let phase: Phase[] = steps.map((_, i) => selected[i] && !earlier(i) ? "waiting" : "settled");
+  let pending = new Int32Array(steps.length);
+  let ready = new MinHeap();
+  const satisfied = (j: number) => phase[j] === "settled" && SATISFIED.has(results[j].status);
+  const recount = () => {
+    ready = new MinHeap();
+    phase.forEach((p, i) => {
+      if (p !== "waiting") return;
+      pending[i] = waits[i].filter((j) => !satisfied(j)).length;
+      if (pending[i] === 0) ready.push(i);
+    });
+  };
+  /** A step ended ok or was skipped: what waited for it may start. */
+  const release = (j: number) => {
+    for (const d of dependents[j]) {
+      if (phase[d] === "waiting" && --pending[d] === 0) ready.push(d);
+    }
+  };
+  /**
+   * Goes on with the config read again (no step runs now): the steps are
+   * matched by name and keep what they did in this run; those that
+   * succeeded stay done, unless the whole pipeline reruns (`rerun`
+   * undefined) rather than the step named `rerun`.
+   */
+  const adopt = (next: Pipeline, selection: Selection | undefined, rerun: string | undefined) => {
+    const before = new Map(results.map((r) => [r.name, r]));
+    steps = next.steps;
+    graph = buildGraph(steps);
+    selected = selection?.runs ?? steps.map(() => true);
+    results = steps.map((s, i) =>
+      !selected[i]
+        ? { name: s.name, status: "not-selected", attempts: 0, durationMs: 0 }
+        : before.get(s.name) ?? { name: s.name, status: "not-run", attempts: 0, durationMs: 0 }
+    );
+    waits = bridge(graph.needs, graph.order, (j) => !selected[j]);
+    dependents = dependentsOf(waits);
+    // Whole pipeline (`rerun` undefined): every selected step. One step: it,
+    // and the steps that have not run yet; another step's failure waits for
+    // its own decision.
+    phase = steps.map((s, i) =>
+      selected[i] && (rerun === undefined || s.name === rerun ||
+          (!SATISFIED.has(results[i].status) && results[i].status !== "failed"))
+        ? "waiting"
+        : "settled"
+    );
+    pending = new Int32Array(steps.length);
+  };
+  recount();
+
   emit({
     type: "run-start",
     runId: options.runId,
     configFile: pipeline.configFile,
     trigger: options.trigger,
-    stepCount: pipeline.steps.length,
+    stepCount: steps.length,
+    ...(chain ? {} : { jobs }),
   });
 
+  const running = new Map<number, Promise<void>>();
+  let active = 0;
+  const failures: { index: number; attempt: Attempt }[] = [];
+  let halted = false;
+  let ending = false;
   let status: RunOutcome["status"] = "ok";
-  let index = startAt;
-  while (index < pipeline.steps.length) {
-    const step = pipeline.steps[index];
-    const result = results[index];
-    const attempt = await runWithRetries(
-      step,
-      result,
+  const start = (i: number, prepared?: Prepared) => {
+    phase[i] = "running";
+    const task = runWithRetries(
+      steps[i],
+      results[i],
       deps,
       options.runId,
       emit,
-    );
+      () => active > 1,
+      prepared,
+    )
+      .then((attempt) => {
+        running.delete(i);
+        active--;
+        phase[i] = "settled";
+        if (results[i].status === "ok") release(i);
+        else {
+          failures.push({ index: i, attempt });
+          if (!options.keepGoing) halted = true;
+        }
+      });
+    running.set(i, task);
+  };
+  /** The step that would start next if `i` were skipped (for the dialog's words). */
+  const nextAfter = (i: number): Step | undefined => {
+    const candidates = [
+      ready.peek(),
+      ...dependents[i].filter((d) => phase[d] === "waiting" && pending[d] === 1),
+    ].filter((d) => d !== undefined);
+    return candidates.length > 0 ? steps[Math.min(...candidates)] : undefined;
+  };
+
+  while (true) {
     if (deps.stop?.aborted) {
       status = "interrupted";
-      break;
+      ending = true;
     }
-    if (attempt.exit.kind === "exited" && attempt.exit.code === 0) {
-      index++;
+    if (!ending && !halted) {
+      const batch: number[] = [];
+      while (ready.size > 0 && running.size + batch.length < jobs) batch.push(ready.pop());
+      // Counted before any starts: a step learns whether it runs alone.
+      active += batch.length;
+      const prepared = startTogether(batch, steps, results, deps, options.runId);
+      for (const i of batch) start(i, prepared.get(i));
+    }
+    if (running.size > 0) {
+      await Promise.race(running.values());
       continue;
     }
-    const decision = await deps.onFailure({
-      step,
-      exit: attempt.exit,
-      durationMs: attempt.durationMs,
-      attempts: result.attempts,
-      tail: attempt.tail,
-    });
-    const choice = typeof decision === "string" ? decision : decision.choice;
-    if (typeof decision !== "string") {
-      // The config was read again: go on with its steps, keeping what the
-      // steps of the same name did so far in this run.
-      const before = new Map(results.map((r) => [r.name, r]));
-      pipeline = decision.pipeline;
-      results = pipeline.steps.map((s) =>
-        before.get(s.name) ?? { name: s.name, status: "not-run", attempts: 0, durationMs: 0 }
-      );
-      index = Math.max(0, pipeline.steps.findIndex((s) => s.name === step.name));
-    }
-    if (deps.stop?.aborted) {
-      status = "interrupted";
-      break;
-    }
-    if (choice === "rerun-step") continue;
-    if (choice === "rerun-pipeline") {
-      emit({
-        type: "message",
-        level: "info",
-        text: "Rerunning the pipeline from its first step",
-      });
-      index = 0;
+    if (ending) break;
+    if (failures.length > 0) {
+      const decided = await decide(failures.splice(0));
+      if (decided !== undefined) {
+        status = decided;
+        ending = true;
+      }
+      halted = false;
       continue;
     }
-    if (choice === "skip") {
-      result.status = "skipped";
-      const next = pipeline.steps[index + 1];
-      emit({
-        type: "message",
-        level: "warn",
-        text: next
-          ? `Skipped step '${step.name}'; going on with '${next.name}'`
-          : `Skipped step '${step.name}'; it was the last step, so the run ends`,
-        step: step.name,
-      });
-      index++;
-      continue;
-    }
-    status = choice === "abort" ? "aborted" : "failed";
-    break;
+    if (ready.size === 0) break;
   }
+
+  /** Asks what to do about each failure in turn; the run's end status when it ends here. */
+  async function decide(
+    list: { index: number; attempt: Attempt }[],
+  ): Promise<RunOutcome["status"] | undefined> {
+    for (const [k, { index, attempt }] of list.entries()) {
+      const step = steps[index];
+      const first = graph.order.find((i) => selected[i]) ?? 0;
+      const decision = await deps.onFailure({
+        step,
+        exit: attempt.exit,
+        durationMs: attempt.durationMs,
+        attempts: results[index].attempts,
+        tail: attempt.tail,
+        firstStep: steps[first].name,
+        nextStep: nextAfter(index)?.name,
+      });
+      if (deps.stop?.aborted) return "interrupted";
+      const choice = typeof decision === "string" ? decision : decision.choice;
+      if (typeof decision !== "string") {
+        const whole = choice === "rerun-pipeline";
+        const undecided = whole
+          ? []
+          : list.slice(k + 1).map((f) => ({ ...f, name: steps[f.index].name }));
+        adopt(decision.pipeline, decision.selection, whole ? undefined : step.name);
+        // The failures not decided yet are asked about after the rerun (by name: the steps may have moved).
+        for (const f of undecided) {
+          const at = steps.findIndex((s) => s.name === f.name);
+          if (at >= 0) failures.push({ index: at, attempt: f.attempt });
+        }
+        if (whole) {
+          emit({
+            type: "message",
+            level: "info",
+            text: "Rerunning the pipeline from its first step",
+          });
+        }
+        recount();
+        return undefined;
+      }
+      if (choice === "rerun-step") {
+        phase[index] = "waiting";
+        ready.push(index);
+        continue;
+      }
+      if (choice === "rerun-pipeline") {
+        emit({
+          type: "message",
+          level: "info",
+          text: "Rerunning the pipeline from its first step",
+        });
+        phase.forEach((_, i) => {
+          if (selected[i]) phase[i] = "waiting";
+        });
+        recount();
+        return undefined;
+      }
+      if (choice === "skip") {
+        results[index].status = "skipped";
+        const next = nextAfter(index);
+        release(index);
+        emit({
+          type: "message",
+          level: "warn",
+          text: next
+            ? `Skipped step '${step.name}'; going on with '${next.name}'`
+            : `Skipped step '${step.name}'; it was the last step, so the run ends`,
+          step: step.name,
+        });
+        continue;
+      }
+      return choice === "abort" ? "aborted" : "failed";
+    }
+    return undefined;
+  }
+
   const outcome: RunOutcome = {
     status,
     results,
@@ -203,8 +388,89 @@ export async function runPipeline(
     status: outcome.status,
     results,
     durationMs: outcome.durationMs,
+    ...(chain ? {} : { graph: { startedAtMs: started, order: [...graph.order] } }),
   });
   return outcome;
+}
+
+/** A step's first attempt, started together with others before its turn. */
+interface Prepared {
+  spec: SpawnSpec;
+  child: RunningProcess;
+}
+
+/**
+ * Starts the variants of one matrix step that start at the same moment and
+ * differ only in their command line and variables together, where the
+ * spawner can (a Slurm job array); the others start on their own.
+ */
+function startTogether(
+  batch: number[],
+  steps: readonly Step[],
+  results: StepResult[],
+  deps: RunnerDeps,
+  runId: string,
+): Map<number, Prepared> {
+  const prepared = new Map<number, Prepared>();
+  if (!deps.spawner.spawnArray) return prepared;
+  const groups = new Map<string, number[]>();
+  for (const i of batch) {
+    const step = steps[i];
+    if (step.variant === undefined || step.executor !== "slurm") continue;
+    const list = groups.get(step.variant.of);
+    if (list) list.push(i);
+    else groups.set(step.variant.of, [i]);
+  }
+  const shape = (s: SpawnSpec) =>
+    JSON.stringify({
+      ...s,
+      argv: undefined,
+      label: undefined,
+      env: Object.entries(s.env).filter(([k]) => !k.startsWith("CRUDE_LINK_")),
+    });
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    // Those alike (the same options, folder, variables) go together.
+    const alike = new Map<string, { i: number; spec: SpawnSpec }[]>();
+    for (const i of group) {
+      const base = deps.launch(steps[i], { pipe: true });
+      const attempt = results[i].attempts + 1;
+      const spec = { ...base, env: { ...base.env, ...stepVariables(steps[i], runId, attempt) } };
+      const key = shape(spec);
+      const list = alike.get(key);
+      if (list) list.push({ i, spec });
+      else alike.set(key, [{ i, spec }]);
+    }
+    for (const list of alike.values()) {
+      if (list.length < 2) continue;
+      const children = deps.spawner.spawnArray(list.map((x) => x.spec));
+      list.forEach(({ i, spec }, k) => prepared.set(i, { spec, child: children[k] }));
+    }
+  }
+  return prepared;
+}
+
+/**
+ * For each node, the nodes it waits for when some nodes are passed over
+ * (`skip(j)`): a passed-over node is replaced by what it waits for, in
+ * turn. `order` is a topological order of the graph.
+ */
+function bridge(
+  needs: readonly (readonly number[])[],
+  order: readonly number[],
+  skip: (j: number) => boolean,
+): number[][] {
+  const through: (number[] | undefined)[] = needs.map(() => undefined);
+  const waits: number[][] = needs.map(() => []);
+  for (const i of order) {
+    const seen = new Set<number>();
+    for (const j of needs[i]) {
+      for (const k of skip(j) ? through[j]! : [j]) seen.add(k);
+    }
+    waits[i] = [...seen];
+    if (skip(i)) through[i] = waits[i];
+  }
+  return waits;
 }
 
 interface Attempt {
@@ -222,12 +488,22 @@ async function runWithRetries(
   deps: RunnerDeps,
   runId: string,
   emit: Emit,
+  shared: () => boolean,
+  prepared?: Prepared,
 ): Promise<Attempt> {
   let delay = Math.min(step.retryDelayMs, MAX_RETRY_DELAY_MS);
   for (let retry = 0;; retry++) {
     result.attempts++;
     result.status = "failed";
-    const attempt = await runAttempt(step, result.attempts, deps, runId, emit);
+    const attempt = await runAttempt(
+      step,
+      result,
+      deps,
+      runId,
+      emit,
+      shared(),
+      retry === 0 ? prepared : undefined,
+    );
     result.durationMs += attempt.durationMs;
     result.exit = attempt.exit;
     if (attempt.exit.kind === "exited" && attempt.exit.code === 0) {
@@ -251,22 +527,19 @@ async function runWithRetries(
 
 async function runAttempt(
   step: Step,
-  attempt: number,
+  result: StepResult,
   deps: RunnerDeps,
   runId: string,
   emit: Emit,
+  shared: boolean,
+  prepared?: Prepared,
 ): Promise<Attempt> {
   const { clock } = deps;
-  const base = deps.launch(step);
-  const spec: SpawnSpec = {
+  const attempt = result.attempts;
+  const base = prepared?.spec ?? deps.launch(step, shared ? { pipe: true } : undefined);
+  const spec: SpawnSpec = prepared?.spec ?? {
     ...base,
-    env: {
-      ...base.env,
-      CRUDE_LINK_STEP: step.name,
-      CRUDE_LINK_STEP_INDEX: String(step.index),
-      CRUDE_LINK_RUN_ID: runId,
-      CRUDE_LINK_ATTEMPT: String(attempt),
-    },
+    env: { ...base.env, ...stepVariables(step, runId, attempt) },
   };
   const announce = (where?: string) =>
     emit({
@@ -281,9 +554,10 @@ async function runAttempt(
   // at once); one handed to a scheduler once it has its id there.
   const remote = (spec.executor ?? "local") !== "local";
   if (!remote) announce();
-  if (deps.beforeStart) await deps.beforeStart();
+  if (deps.beforeStart && spec.stdio === "inherit") await deps.beforeStart();
   const started = clock.nowMs();
-  const child = deps.spawner.spawn(spec);
+  result.startedAtMs ??= started;
+  const child = prepared?.child ?? deps.spawner.spawn(spec);
   let where: string | undefined;
   if (remote && child.where) {
     child.where.then((w) => {
@@ -303,6 +577,10 @@ async function runAttempt(
   const onStop = () => stopChild();
   deps.stop?.addEventListener("abort", onStop, { once: true });
   if (deps.stop?.aborted) onStop();
+  // A step that does not have the terminal gets Ctrl-C from crude-link.
+  const offInterrupt = spec.stdio === "pipe"
+    ? deps.onInterrupt?.(() => child.kill("SIGINT"))
+    : undefined;
   if (step.timeoutMs !== undefined) {
     clock.sleep(step.timeoutMs, ended.signal).then(() => {
       if (ended.signal.aborted) return;
@@ -322,8 +600,10 @@ async function runAttempt(
   let exit = await child.status;
   ended.abort();
   deps.stop?.removeEventListener("abort", onStop);
+  offInterrupt?.();
   await drain(pumps, clock);
   const durationMs = clock.nowMs() - started;
+  result.endedAtMs = clock.nowMs();
   if (timedOut) exit = { kind: "timed-out", afterMs: step.timeoutMs! };
   emit({
     type: "step-end",

@@ -245,6 +245,22 @@ export interface BatchScript {
    * Slurm reports it as such.
    */
   exitFile?: string;
+  /**
+   * A job array (`#SBATCH --array=0-N` among the directives): what each task
+   * runs, by its index (`$SLURM_ARRAY_TASK_ID`). `env`, `argv` and
+   * `exitFile` above are then ignored.
+   */
+  tasks?: BatchTask[];
+}
+
+/** What one task of a job array runs. */
+export interface BatchTask {
+  /** Variables exported before its command. */
+  env: Record<string, string>;
+  /** Its command line. */
+  argv: string[];
+  /** Where its exit status is written when it ends. */
+  exitFile: string;
 }
 
 /** Refuses what no script can pass to a program: a NUL, or text that is not valid Unicode. */
@@ -282,55 +298,100 @@ export function renderBatchScript(b: BatchScript): string {
     checkValue(b.label, "the working directory", b.cwd);
     out.push(`cd -- ${bashQuote(b.cwd)} || exit 1`, "");
   }
-  const odd: string[] = [];
-  for (const [name, value] of Object.entries(b.env)) {
-    checkValue(b.label, `the value of the variable ${shown(name)}`, value);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      out.push(`export ${name}=${bashQuote(value)}`);
-      continue;
-    }
-    checkValue(b.label, "the variable name", name);
-    if (name === "" || name.includes("=")) {
-      throw new UserError(
-        `step ${shown(b.label)}: the variable name ${shown(name)} is empty or contains '='`,
-        { hint: "an environment variable's name has no '=': rename it in the step's env" },
+  if (b.tasks !== undefined) {
+    out.push('case "${SLURM_ARRAY_TASK_ID:-}" in');
+    b.tasks.forEach((task, i) => {
+      const { exports, argv } = commandOf(b.label, task.env, task.argv);
+      checkValue(b.label, "the exit file", task.exitFile);
+      out.push(
+        `  ${i})`,
+        ...exports.map((e) => `    ${e}`),
+        `    exit_file=${bashQuote(task.exitFile)}`,
+        `    set -- ${argv.map(bashQuote).join(" ")}`,
+        "    ;;",
       );
-    }
-    odd.push(`${name}=${value}`);
-  }
-  if (Object.keys(b.env).length > 0) out.push("");
-  b.argv.forEach((arg, i) => checkValue(b.label, `the command line's argument ${i}`, arg));
-  // Names a shell cannot export still reach the command, through env(1);
-  // env would take a program whose name has a '=' for one more variable.
-  if (odd.length > 0 && b.argv[0]?.includes("=")) {
-    throw new UserError(
-      `step ${shown(b.label)}: the program ${shown(b.argv[0])} has a '=' in its name, ` +
-        `and the step sets variables a shell cannot export (${
-          odd.map((v) => shown(v.split("=")[0])).join(", ")
-        })`,
-      { hint: "rename the program or the variables" },
+    });
+    out.push(
+      "  *)",
+      '    echo "crude-link: this script has no array task ${SLURM_ARRAY_TASK_ID:-}" >&2',
+      "    exit 1",
+      "    ;;",
+      "esac",
+      ...waitAndRecord('exec -- "$@"', '"$exit_file"'),
     );
+    return out.join("\n") + "\n";
   }
-  const argv = odd.length > 0 ? ["env", "--", ...odd, ...b.argv] : b.argv;
+  const { exports, argv } = commandOf(b.label, b.env, b.argv);
+  out.push(...exports);
+  if (exports.length > 0) out.push("");
   // `exec` runs the program itself, never a shell keyword or builtin of that name.
   const command = `exec ${argv[0]?.startsWith("-") ? "-- " : ""}${argv.map(bashQuote).join(" ")}`;
   if (b.exitFile === undefined) {
     out.push(command);
   } else {
     checkValue(b.label, "the exit file", b.exitFile);
-    out.push(
-      "# Slurm signals every process of a cancelled job: let the command take",
-      "# its time to stop, then say how it ended.",
-      "trap : TERM INT",
-      `(${command})`,
-      "code=$?",
-      `echo "$code" > ${bashQuote(b.exitFile)}`,
-      "trap - TERM INT",
-      'if [ "$code" -gt 128 ] && [ "$code" -lt 160 ]; then kill -s "$((code - 128))" $$; fi',
-      'exit "$code"',
-    );
+    out.push(...waitAndRecord(command, bashQuote(b.exitFile)));
   }
   return out.join("\n") + "\n";
+}
+
+/**
+ * The lines that run a command in a subshell, write its exit status to a
+ * file, and end the script the way the command ended.
+ */
+function waitAndRecord(command: string, exitFile: string): string[] {
+  return [
+    "# Slurm signals every process of a cancelled job: let the command take",
+    "# its time to stop, then say how it ended.",
+    "trap : TERM INT",
+    `(${command})`,
+    "code=$?",
+    `echo "$code" > ${exitFile}`,
+    "trap - TERM INT",
+    'if [ "$code" -gt 128 ] && [ "$code" -lt 160 ]; then kill -s "$((code - 128))" $$; fi',
+    'exit "$code"',
+  ];
+}
+
+/**
+ * The `export` lines of a command's environment and its argv, checked:
+ * names a shell cannot export reach the program through env(1).
+ */
+function commandOf(
+  label: string,
+  env: Record<string, string>,
+  argv: string[],
+): { exports: string[]; argv: string[] } {
+  const exports: string[] = [];
+  const odd: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    checkValue(label, `the value of the variable ${shown(name)}`, value);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      exports.push(`export ${name}=${bashQuote(value)}`);
+      continue;
+    }
+    checkValue(label, "the variable name", name);
+    if (name === "" || name.includes("=")) {
+      throw new UserError(
+        `step ${shown(label)}: the variable name ${shown(name)} is empty or contains '='`,
+        { hint: "an environment variable's name has no '=': rename it in the step's env" },
+      );
+    }
+    odd.push(`${name}=${value}`);
+  }
+  argv.forEach((arg, i) => checkValue(label, `the command line's argument ${i}`, arg));
+  // Names a shell cannot export still reach the command, through env(1);
+  // env would take a program whose name has a '=' for one more variable.
+  if (odd.length > 0 && argv[0]?.includes("=")) {
+    throw new UserError(
+      `step ${shown(label)}: the program ${shown(argv[0])} has a '=' in its name, ` +
+        `and the step sets variables a shell cannot export (${
+          odd.map((v) => shown(v.split("=")[0])).join(", ")
+        })`,
+      { hint: "rename the program or the variables" },
+    );
+  }
+  return { exports, argv: odd.length > 0 ? ["env", "--", ...odd, ...argv] : argv };
 }
 
 /** The job id in what `sbatch --parsable` printed (`1234` or `1234;cluster`). */
@@ -366,6 +427,42 @@ export function parseJobInfo(text: string): JobInfo | undefined {
     exitCode: Number(code[1]),
     signal: Number(code[2]),
   };
+}
+
+/**
+ * Every job in `scontrol show job -o` output (one line per job), by id: a
+ * plain job as `1234`, each task of a job array as `1234_5` (a line of
+ * pending tasks, `ArrayTaskId=1-3,7`, stands for each of them).
+ */
+export function parseJobLines(text: string): Map<string, JobInfo> {
+  const jobs = new Map<string, JobInfo>();
+  for (const line of text.split("\n")) {
+    const info = parseJobInfo(line);
+    if (!info) continue;
+    const arrayId = /(?:^|\s)ArrayJobId=(\d+)/.exec(line)?.[1];
+    const tasks = /(?:^|\s)ArrayTaskId=(\S+)/.exec(line)?.[1];
+    if (arrayId !== undefined && tasks !== undefined) {
+      for (const task of taskIds(tasks)) jobs.set(`${arrayId}_${task}`, info);
+    } else {
+      const id = /(?:^|\s)JobId=(\d+)/.exec(line)?.[1];
+      if (id !== undefined) jobs.set(id, info);
+    }
+  }
+  return jobs;
+}
+
+/** The task ids of `1-3,7` (or `0-9%2`, with a throttle), at most 100,000. */
+function taskIds(spec: string): number[] {
+  const ids: number[] = [];
+  for (const part of spec.replace(/%\d+$/, "").replace(/^\[|\]$/g, "").split(",")) {
+    const m = /^(\d+)(?:-(\d+))?(?::(\d+))?$/.exec(part);
+    if (!m) continue;
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    const step = Math.max(1, Number(m[3] ?? 1));
+    for (let i = from; i <= to && ids.length < 100_000; i += step) ids.push(i);
+  }
+  return ids;
 }
 
 /** States of a job that is over: Slurm will not run it again. */

@@ -235,9 +235,11 @@ export class MemoryHistory implements HistoryStore {
     Object.assign(this.runs.find((r) => r.id === id)!, { status, endedAt });
     results.forEach((r, stepIndex) => {
       const known = this.steps.find((s) => s.runId === id && s.stepIndex === stepIndex);
-      if (known && r.status === "ok" && r.attempts === 0) return;
-      if (known) known.status = r.status;
-      else this.steps.push({ runId: id, stepIndex, stepName: r.name, status: r.status });
+      // A resumed run keeps the statuses of the steps it did not run again.
+      const status = r.status === "done-earlier" ? "ok" : r.status;
+      if (known && r.status === "done-earlier") return;
+      if (known) known.status = status;
+      else this.steps.push({ runId: id, stepIndex, stepName: r.name, status });
     });
   }
   recentRuns(limit: number, configPath?: string): RunRecord[] {
@@ -319,6 +321,8 @@ export function fakeMachine(options: {
   answers?: (DialogAnswer | undefined)[];
   fs?: MemoryFileSystem;
   histories?: MemoryHistories;
+  /** How many CPUs the machine has (default 2). */
+  cpus?: number;
 } = {}): FakeMachine {
   const clock = new FakeClock();
   const spawner = new ScriptedSpawner(clock, options.behave);
@@ -335,6 +339,7 @@ export function fakeMachine(options: {
     env: { PATH: "/bin" },
     os: "linux",
     timeZone: "UTC",
+    cpus: options.cpus ?? 2,
     isAlive: (pid) => pid === 4242,
     which: (name) => `/bin/${name}`,
   };

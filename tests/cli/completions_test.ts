@@ -151,7 +151,10 @@ testUnless(noBash, "bash completes a subcommand", async () => {
 testUnless(noBash, "bash completes the flags of the command being typed", async () => {
   assert.deepEqual(await bashComplete("crude-link next --co"), ["--config-file", "--count"]);
   assert.deepEqual(await bashComplete("crude-link --non"), ["--non-interactive"]);
-  assert.deepEqual(await bashComplete("crude-link -c c.yaml run --keep"), ["--keep-running"]);
+  assert.deepEqual(await bashComplete("crude-link -c c.yaml run --keep"), [
+    "--keep-going",
+    "--keep-running",
+  ]);
   assert.deepEqual(await bashComplete("crude-link validate --"), [
     "--config-file",
     "--help",

@@ -127,7 +127,7 @@ Deno.test("every command-line error is exit status 2 with one message, and nothi
     [["--epochs=5"], /unknown option '--epochs'/],
     [
       ["--only", "trainig"],
-      /--only 'trainig' is not a step of config\.yaml\n {2}hint: did you mean 'training'\?/,
+      /--only names 'trainig', which is not a step of this pipeline\n {2}hint: did you mean 'training'\?/,
     ],
     [["--from"], /option '--from' needs a value/],
     [["a." + ".".repeat(10_000) + "=1"], /has an empty key/],

@@ -104,20 +104,37 @@ Deno.test("--resume continues the failed run from its failed step, with the same
   assert.equal(runs[0].steps[1].attempts.length, 2);
 });
 
-Deno.test("--resume refuses when the config changed, says what changed, and --force overrides", async () => {
+Deno.test("--resume refuses when a step done earlier changed, says what changed, and --force overrides", async () => {
   const dir = await makeProject({ "config.yaml": ORDERED });
   await runCli(["--non-interactive"], { cwd: dir });
-  await Deno.writeTextFile(`${dir}/config.yaml`, ORDERED.replace("echo c", "echo C"));
+  await Deno.writeTextFile(`${dir}/config.yaml`, ORDERED.replace("echo a", "echo A"));
   await Deno.writeTextFile(`${dir}/fixed`, "");
   const refused = await runCli(["--resume", "--non-interactive"], { cwd: dir });
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /the config changed since run \S+/);
-  assert.match(refused.stderr, /- +7 \| {5}command: \[sh, -c, 'echo c >> order\.txt'\]/);
-  assert.match(refused.stderr, /\+ +7 \| {5}command: \[sh, -c, 'echo C >> order\.txt'\]/);
+  assert.match(
+    refused.stderr,
+    /the config changed since run \S+, and step 'a', done in that run, has another command line now/,
+  );
+  assert.match(refused.stderr, /- +3 \| {5}command: \[sh, -c, 'echo a >> order\.txt'\]/);
+  assert.match(refused.stderr, /\+ +3 \| {5}command: \[sh, -c, 'echo A >> order\.txt'\]/);
   assert.match(refused.stderr, /--force/);
   const forced = await runCli(["--resume", "--force", "--non-interactive"], { cwd: dir });
   assert.equal(forced.code, 0);
+  assert.equal(await read(`${dir}/order.txt`), "a\nb\nb\nc\n");
+});
+
+Deno.test("--resume goes on with an edited config when only the failed step and later ones changed", async () => {
+  const dir = await makeProject({ "config.yaml": ORDERED });
+  await runCli(["--non-interactive"], { cwd: dir });
+  // The usual fix: the failed step itself, and a later one, edited.
+  const edited = ORDERED.replace("test -f fixed", "true").replace("echo c", "echo C");
+  await Deno.writeTextFile(`${dir}/config.yaml`, edited);
+  const r = await runCli(["--resume", "--non-interactive"], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /The config changed since run \S+; the steps done earlier are unchanged/);
+  assert.match(r.stdout, /\+ +7 \| {5}command: \[sh, -c, 'echo C >> order\.txt'\]/);
   assert.equal(await read(`${dir}/order.txt`), "a\nb\nb\nC\n");
+  assert.match(r.stdout, /a +done earlier/);
 });
 
 Deno.test("--resume with nothing to resume says so and exits 2", async () => {

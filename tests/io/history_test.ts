@@ -243,7 +243,7 @@ Deno.test(
     const check = new DatabaseSync(path, { readOnly: true });
     assert.equal(
       (check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
-      3,
+      4,
     );
     check.close();
   }),

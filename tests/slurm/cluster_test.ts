@@ -434,3 +434,214 @@ steps:
     );
   },
 });
+
+/**
+ * A step that records when it started and ended, and its matrix, in
+ * times/<name> (its own clock), after sleeping SECONDS.
+ */
+const STAMP_PY = `import json, os, sys, time
+name = os.environ["CRUDE_LINK_STEP"]
+os.makedirs("times", exist_ok=True)
+start = time.time()
+time.sleep(float(sys.argv[1]))
+with open(f"times/{name}", "w") as f:
+    json.dump({"start": start, "end": time.time(), "matrix": os.environ.get("CRUDE_LINK_MATRIX")}, f)
+print(f"{name} done")
+`;
+
+/** What each step recorded, by name. */
+async function stamps(
+  dir: string,
+): Promise<Record<string, { start: number; end: number; matrix: string | null }>> {
+  const out: Record<string, { start: number; end: number; matrix: string | null }> = {};
+  for await (const e of Deno.readDir(`${dir}/times`)) {
+    out[e.name] = JSON.parse(await Deno.readTextFile(`${dir}/times/${e.name}`));
+  }
+  return out;
+}
+
+/** A `scontrol` that logs each call (time and arguments) to `calls`, then runs the real one. */
+async function loggingScontrol(
+  dir: string,
+): Promise<{ path: string; calls: () => Promise<string[][]> }> {
+  const real = withSlurmPath().split(":").map((d) => `${d}/scontrol`).find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  })!;
+  await Deno.mkdir(`${dir}/shim`);
+  await Deno.writeTextFile(
+    `${dir}/shim/scontrol`,
+    `#!/bin/bash\necho "$(date +%s.%N) $*" >> ${dir}/scontrol.calls\nexec ${real} "$@"\n`,
+    { mode: 0o755 },
+  );
+  return {
+    path: `${dir}/shim`,
+    calls: async () =>
+      (await Deno.readTextFile(`${dir}/scontrol.calls`).catch(() => "")).trim().split("\n")
+        .filter(Boolean).map((l) => l.split(" ")),
+  };
+}
+
+Deno.test({
+  name:
+    "a matrix step on Slurm is one job array whose tasks are queued together; one scontrol call per poll follows every job",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "stamp.py": STAMP_PY,
+      "config.yaml": `executor: slurm
+jobs: 4
+steps:
+  - name: train
+    command: [python3, stamp.py, '2']
+    matrix: {seed: [1, 2, 3]}
+  - name: side
+    command: [python3, stamp.py, '2']
+    needs: []
+  - name: evaluate
+    command: [python3, stamp.py, '0']
+    needs: [train]
+`,
+    });
+    const shim = await loggingScontrol(dir);
+    const child = spawnCli(["--non-interactive"], {
+      cwd: dir,
+      env: env({ PATH: `${shim.path}:${withSlurmPath()}` }),
+    });
+    // Watch the queue: the array's tasks are in it at the same time.
+    let together = 0;
+    const watching = (async () => {
+      while (true) {
+        const queued = (await slurm("squeue", "-h", "-r", "-n", "crude-link-train", "-o", "%i"))
+          .split(/\s+/).filter(Boolean);
+        together = Math.max(together, queued.length);
+        if (await Deno.stat(`${dir}/times/evaluate`).catch(() => undefined)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const out = await child.output();
+    await watching;
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, stdout + new TextDecoder().decode(out.stderr));
+    assert.ok(together >= 2, `at most ${together} task of the matrix was queued at once`);
+    // One array: the variants are tasks of one job.
+    const tasks = [...stdout.matchAll(/train\[seed=(\d)\]: started as Slurm job (\d+)_(\d+)/g)];
+    assert.equal(tasks.length, 3, stdout);
+    assert.equal(new Set(tasks.map((m) => m[2])).size, 1, "one array job");
+    const t = await stamps(dir);
+    for (const seed of [1, 2, 3]) {
+      assert.deepEqual(JSON.parse(t[`train[seed=${seed}]`].matrix!), { seed });
+    }
+    const trains = [1, 2, 3].map((s) => t[`train[seed=${s}]`]);
+    assert.ok(
+      trains.some((a) => trains.some((b) => a !== b && a.start < b.end && b.start < a.end)),
+    );
+    assert.ok(trains.every((a) => t.evaluate.start >= a.end), "evaluate after every variant");
+    // The jobs were followed together: one scontrol call per poll, never one per job.
+    const calls = await shim.calls();
+    assert.ok(calls.some((c) => c.slice(1).join(" ") === "show job -o"), "an all-jobs poll");
+    for (let i = 1; i < calls.length; i++) {
+      const [at, ...args] = calls[i];
+      const [before, ...argsBefore] = calls[i - 1];
+      const both = args.length === 4 && argsBefore.length === 4 && args[3] !== argsBefore[3];
+      assert.ok(
+        !(both && Number(at) - Number(before) < 0.1),
+        `two polls at once: ${calls[i - 1]} / ${calls[i]}`,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "an exported graph runs to the end on Slurm, each job after every job it needs",
+  ignore,
+  async fn() {
+    const stamp = (name: string, seconds: number, needs: string) =>
+      `  - name: ${name}\n    command: [python3, stamp.py, '${seconds}']\n    needs: ${needs}\n`;
+    const dir = await makeProject({
+      "stamp.py": STAMP_PY,
+      "config.yaml": "steps:\n" + stamp("prep", 0, "[]") + stamp("left", 3, "[prep]") +
+        stamp("right", 2, "[prep]") + stamp("join", 0, "[left, right]"),
+    });
+    const r = await runCli(["export", "slurm"], { cwd: dir, env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    const submitText = await Deno.readTextFile(`${dir}/slurm/submit.sh`);
+    assert.match(
+      submitText,
+      /^submit join 04-join\.sbatch --dependency=afterok:\$\{job\[1\]\}:\$\{job\[2\]\} --kill-on-invalid-dep=yes$/m,
+    );
+    const submit = await new Deno.Command(`${dir}/slurm/submit.sh`, {
+      env: env(),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(submit.stdout);
+    assert.ok(submit.success, new TextDecoder().decode(submit.stderr));
+    const id = (name: string) => new RegExp(`^${name} (\\d+)$`, "m").exec(out)?.[1];
+    const ids = ["prep", "left", "right", "join"].map(id);
+    assert.ok(ids.every(Boolean), out);
+    // While the branches run, join waits for both of their jobs.
+    const join = await jobInfo(ids[3]!);
+    const dependency = (await slurm("scontrol", "show", "job", "-o", ids[3]!))
+      .match(/Dependency=(\S+)/)?.[1] ?? "";
+    if (join.JobState === "PENDING") {
+      assert.match(dependency, new RegExp(`afterok:${ids[1]}`));
+      assert.match(dependency, new RegExp(`afterok:${ids[2]}`));
+    }
+    await waitFor("the graph to end", async () => {
+      const states = await Promise.all(ids.map(async (i) => (await jobInfo(i!)).JobState));
+      return states.every((s) => s === "COMPLETED") ? states : undefined;
+    }, 60_000);
+    const t = await stamps(dir);
+    assert.ok(t.left.start >= t.prep.end && t.right.start >= t.prep.end);
+    assert.ok(t.left.start < t.right.end && t.right.start < t.left.end, "the branches overlapped");
+    assert.ok(t.join.start >= t.left.end && t.join.start >= t.right.end, "join after both");
+  },
+});
+
+Deno.test({
+  name: "SIGTERM with a matrix running on Slurm cancels every task and waits for all of them",
+  ignore,
+  async fn() {
+    const dir = await makeProject({
+      "config.yaml": `executor: slurm
+jobs: 4
+steps:
+  - name: long
+    command: [sh, -c, 'echo "working on $0"; sleep 60 & wait']
+    arguments: {}
+    matrix: {seed: [1, 2]}
+  - name: alone
+    command: [sh, -c, 'echo "working alone"; sleep 60 & wait']
+    needs: []
+`,
+    });
+    const child = spawnCli(["--non-interactive"], { cwd: dir, env: env() });
+    const output = child.output();
+    const ids = await waitFor("every job to run", async () => {
+      const log = await readLog(dir);
+      const running = (log.match(/stdout \| working/g) ?? []).length;
+      return running >= 2
+        ? [...log.matchAll(/started as Slurm job (\S+):/g)].map((m) => m[1])
+        : undefined;
+    }, 60_000);
+    assert.equal(ids.length, 3, `three jobs: ${ids}`);
+    child.kill("SIGTERM");
+    const out = await output;
+    assert.equal(out.code, 143, new TextDecoder().decode(out.stdout));
+    const queued = await queuedJobs();
+    for (const id of ids) {
+      assert.ok(
+        !queued.includes(id) && !queued.includes(id.split("_")[0]),
+        `job ${id} is still queued`,
+      );
+      const info = await jobInfo(id);
+      assert.equal(info.JobState, "CANCELLED", `job ${id}: ${JSON.stringify(info)}`);
+    }
+    const log = await readLog(dir);
+    assert.match(log, / - - \| run \S+ interrupted after /);
+  },
+});
