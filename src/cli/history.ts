@@ -126,7 +126,14 @@ function viewOf(run: RunRecord, attempts: AttemptRecord[], store: HistoryStore):
   };
 }
 
-function describeAttempt(a: AttemptRecord): string {
+/**
+ * How an attempt ended, for people: `exit status 3`, `killed by SIGKILL`,
+ * `timed out after 1h 30m`, `could not start: …`, `crude-link was stopped`;
+ * "" for a success or an attempt still running.
+ */
+export function describeAttempt(
+  a: Pick<AttemptRecord, "outcome" | "exitCode" | "signal" | "message">,
+): string {
   switch (a.outcome) {
     case "exited":
       return a.exitCode === 0 ? "" : `exit status ${a.exitCode}`;

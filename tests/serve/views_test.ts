@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { compileTrigger } from "../../src/cron/trigger.ts";
+import { describeSchedule } from "../../src/serve/schedule_words.ts";
+import type { AttemptRow, RunRecords } from "../../src/serve/source.ts";
+import {
+  formatCursor,
+  parseCursor,
+  runDetail,
+  runSummary,
+  schedulerView,
+  scheduleView,
+} from "../../src/serve/views.ts";
+
+const cases: [string, Record<string, string | number>, string][] = [
+  ["fixed time", { hour: 10 }, "at 10:00 every day (UTC)"],
+  ["fixed time with seconds", { hour: 10, minute: 5, second: 30 }, "at 10:05:30 every day (UTC)"],
+  ["the seed's example", {
+    day_of_week: "thu",
+    hour: "*",
+    minute: "*",
+    second: "*/10",
+  }, "every 10 seconds on Thursdays (UTC)"],
+  ["every tenth minute", { minute: "*/10" }, "every 10 minutes (UTC)"],
+  ["hourly at half past", { minute: 30 }, "every hour at :30 (UTC)"],
+  ["every 2 hours", { hour: "*/2", minute: 15 }, "every 2 hours at :15 (UTC)"],
+  ["weekdays at 9", { day_of_week: "mon-fri", hour: 9 }, "at 09:00 on Monday to Friday (UTC)"],
+  ["first friday", { day: "1st fri", hour: 6 }, "at 06:00 on the 1st Friday of the month (UTC)"],
+  [
+    "last day",
+    { day: "last", hour: 23, minute: 59 },
+    "at 23:59 on the last day of the month (UTC)",
+  ],
+  ["a month", { month: "mar", day: 1, hour: 0 }, "at 00:00 on day 1 of the month in March (UTC)"],
+  [
+    "a list of weekdays",
+    { day_of_week: "mon,wed,fri", hour: 7 },
+    "at 07:00 on Monday, Wednesday and Friday (UTC)",
+  ],
+  [
+    "forms without words, quoted",
+    { hour: "9-17", minute: "0-29" },
+    "at minutes '0-29' in hours '9-17' (UTC)",
+  ],
+  ["every second", { second: "*" }, "every second (UTC)"],
+];
+
+for (const [name, fields, words] of cases) {
+  Deno.test(`describeSchedule() in words: ${name}`, () => {
+    const { trigger, errors } = compileTrigger(fields, "UTC");
+    assert.deepEqual(errors, []);
+    assert.equal(describeSchedule(trigger!), words);
+  });
+}
+
+Deno.test("describeSchedule() names the zone, the start, the end and the jitter", () => {
+  const { trigger } = compileTrigger({
+    hour: 10,
+    timezone: "Europe/Berlin",
+    start_date: "2027-01-01",
+    end_date: "2027-06-30",
+    jitter: 30,
+  }, "UTC");
+  assert.equal(
+    describeSchedule(trigger!),
+    "at 10:00 every day (Europe/Berlin), from 2027-01-01 00:00:00, until 2027-06-30 00:00:00, each run delayed by up to 30 s at random",
+  );
+});
+
+Deno.test("scheduleView() gives the next fire times after now, in the schedule's zone", () => {
+  const { trigger } = compileTrigger({ hour: 10, timezone: "Europe/Berlin" }, "UTC");
+  const view = scheduleView(trigger!, Date.UTC(2026, 10, 25, 12), 3);
+  assert.deepEqual(view.next, [
+    "2026-11-26T10:00:00+01:00",
+    "2026-11-27T10:00:00+01:00",
+    "2026-11-28T10:00:00+01:00",
+  ]);
+  assert.equal(view.cron, "cron[hour='10']");
+  assert.equal(view.timeZone, "Europe/Berlin");
+});
+
+const live = (alive: number[]) => ({
+  hostname: "here",
+  isAlive: (pid: number) => alive.includes(pid),
+});
+
+function attempt(stepIndex: number, over: Partial<AttemptRow> = {}): AttemptRow {
+  return {
+    seq: stepIndex + 1,
+    stepIndex,
+    stepName: ["prep", "train", "eval"][stepIndex],
+    attempt: 1,
+    commandLine: "python3 x.py",
+    startedAt: 1000 + stepIndex * 100,
+    durationMs: 100,
+    outcome: "exited",
+    exitCode: 0,
+    signal: null,
+    message: null,
+    ...over,
+  };
+}
+
+function records(
+  over: Partial<RunRecords["run"]>,
+  attempts: AttemptRow[],
+  steps: RunRecords["steps"] = [],
+): RunRecords {
+  return {
+    run: {
+      id: "20261125T153000-7f3a",
+      seq: 1,
+      configPath: "/p/config.yaml",
+      trigger: "cron",
+      startedAt: 1000,
+      endedAt: null,
+      status: "running",
+      pid: 42,
+      hostname: "here",
+      stepNames: ["prep", "train", "eval"],
+      ...over,
+    },
+    attempts,
+    steps,
+  };
+}
+
+Deno.test("runDetail() of an ended run: final statuses, the failed step and its exit, durations", () => {
+  const r = records({ endedAt: 1400, status: "failed" }, [
+    attempt(0),
+    attempt(1, { exitCode: 3, durationMs: 150 }),
+    attempt(1, { attempt: 2, exitCode: 3, startedAt: 1250, durationMs: 120, seq: 3 }),
+  ], [
+    { stepIndex: 0, stepName: "prep", status: "ok" },
+    { stepIndex: 1, stepName: "train", status: "failed" },
+    { stepIndex: 2, stepName: "eval", status: "not-run" },
+  ]);
+  const d = runDetail(r, live([]), 99_999);
+  assert.equal(d.status, "failed");
+  assert.equal(d.durationMs, 400);
+  assert.deepEqual(d.failedStep, { name: "train", exit: "exit status 3" });
+  assert.deepEqual(d.steps.map((s) => [s.name, s.status, s.attempts.length, s.durationMs]), [
+    ["prep", "ok", 1, 100],
+    ["train", "failed", 2, 270],
+    ["eval", "not-run", 0, 0],
+  ]);
+  assert.equal(d.startedAt, "1970-01-01T00:00:01.000Z");
+});
+
+Deno.test("runDetail() of a running run: the running step, durations up to now", () => {
+  const r = records({}, [
+    attempt(0),
+    attempt(1, { outcome: "running", exitCode: null, durationMs: null }),
+  ]);
+  const d = runDetail(r, live([42]), 1500);
+  assert.equal(d.status, "running");
+  assert.deepEqual(d.runningSteps, ["train"]);
+  assert.equal(d.failedStep, null);
+  assert.equal(d.durationMs, 500);
+  assert.equal(d.steps[1].attempts[0].durationMs, 400);
+  assert.equal(d.steps[2].status, "not-run");
+});
+
+Deno.test("runDetail() shows a run whose crude-link is gone as interrupted, without changing the history", () => {
+  const r = records({}, [attempt(0, { outcome: "running", exitCode: null, durationMs: null })]);
+  const d = runDetail(r, live([]), 1500);
+  assert.equal(d.status, "interrupted");
+  assert.equal(d.steps[0].status, "interrupted");
+  assert.deepEqual(d.failedStep, { name: "prep", exit: "crude-link was stopped" });
+  assert.equal(r.run.status, "running");
+  // On another machine, liveness cannot be checked: it stays running.
+  assert.equal(
+    runSummary(records({ hostname: "elsewhere" }, []), live([]), 1500).status,
+    "running",
+  );
+});
+
+Deno.test("page cursors read back what they wrote, and refuse anything else", () => {
+  assert.deepEqual(parseCursor(formatCursor({ startedAt: 1796098253180, seq: 62 })), {
+    startedAt: 1796098253180,
+    seq: 62,
+  });
+  for (const bad of ["", "12", "a.b", "1.2.3", "1;DROP TABLE runs", "1e3.4"]) {
+    assert.equal(parseCursor(bad), undefined, bad);
+  }
+});
+
+Deno.test("schedulerView() tells running, stale, elsewhere and none apart", () => {
+  const lock = {
+    pid: 7,
+    hostname: "here",
+    configPath: "/p/c.yaml",
+    since: "2026-11-25T15:30:00.000Z",
+  };
+  assert.equal(schedulerView(lock, "l", live([7])).state, "running");
+  assert.equal(schedulerView(lock, "l", live([])).state, "stale");
+  assert.equal(schedulerView({ ...lock, hostname: "gpu2" }, "l", live([])).state, "elsewhere");
+  assert.deepEqual(schedulerView(undefined, "l", live([])), { state: "none", lockFile: "l" });
+});
