@@ -238,7 +238,7 @@ Deno.test("serve refuses to start, with one clear message and exit status 2, whe
     // No history yet.
     assert.match(
       await refused(dir, []),
-      /^error: no run history in '.*\.crude-link' \(no history\.sqlite there\)\n  hint: .*run the pipeline once/,
+      /^error: no run history in '.*\.crude-link' \(no history\.sqlite there\)\n {2}hint: .*run the pipeline once/,
     );
     assert.equal((await runCli([], { cwd: dir })).code, 0);
     // Other addresses than loopback need a token; 127.0.0.2 counts as another address.
