@@ -3,9 +3,13 @@
  * backups (`x.log.3` … `x.log.1`, `x.log`) and follows it like `tail -F`.
  * An edge (files); it only ever opens them for reading.
  *
- * Each line gets an id made of its file's identity (inode) and its line
- * number, which a rotation (a rename) does not change: the page uses it to
- * merge what it read with what arrives live without showing a line twice.
+ * Each line gets an id made of its file's identity (inode) and the byte
+ * offset where it starts, which a rotation (a rename) does not change: the
+ * page uses it to merge what it read with what arrives live without showing
+ * a line twice.
+ *
+ * At most {@link READ_BUDGET} bytes are read for a snapshot, newest first:
+ * a log rotated at a gigabyte is not read whole for each page.
  *
  * @module
  */
@@ -15,14 +19,24 @@ import type { LogFileLines, LogFollower, LogSource, RawLogLine } from "./source.
 /** How many backups to look for at most (`--log-backups` is 3 by default). */
 const MAX_BACKUPS = 99;
 
+/** The most a snapshot reads, newest lines first (the default log and its 3 backups are 8 MiB). */
+export const READ_BUDGET = 16 * 1024 * 1024;
+
+const NEWLINE = 0x0a;
+
 /** A log file source for `path` (which need not exist yet). */
-export function openLogSource(path: string): LogSource {
+export function openLogSource(path: string, budget = READ_BUDGET): LogSource {
   return {
     path,
-    snapshot: () => snapshot(path),
+    snapshot: () => snapshot(path, budget).map(({ path, lines }) => ({ path, lines })),
     follow: () => {
+      const files = snapshot(path, budget);
       const follower = new TailFollower(path);
-      const existing = follower.poll();
+      const last = files.at(-1);
+      if (last?.path === path) follower.resumeAt(last.key, last.end);
+      const existing = files.flatMap((f) => f.lines);
+      // Lines written between the snapshot and the follower's start (or since a rotation).
+      existing.push(...follower.poll());
       return { follower, existing };
     },
   };
@@ -51,24 +65,38 @@ function backupPaths(path: string): string[] {
   return out;
 }
 
-function snapshot(path: string): LogFileLines[] {
-  const out: LogFileLines[] = [];
-  for (const p of [...backupPaths(path), path]) {
+/** A file's complete lines as read, with its identity and where the last complete line ends. */
+interface ReadFile extends LogFileLines {
+  key: string;
+  end: number;
+}
+
+function snapshot(path: string, budget: number): ReadFile[] {
+  const out: ReadFile[] = [];
+  let left = budget;
+  // Newest first, so the budget keeps the most recent lines.
+  for (const p of [path, ...backupPaths(path).reverse()]) {
+    if (left <= 0) break;
     let file: Deno.FsFile;
     try {
       file = Deno.openSync(p, { read: true });
     } catch {
-      continue; // Rotated away or not there (yet).
+      continue; // Rotated away, or not there (yet).
     }
     try {
       const info = file.statSync();
       if (!info.isFile) continue;
-      const reader = new LineReader(fileKey(info));
-      const lines = reader.push(readToEnd(file));
-      const rest = reader.end();
+      const start = Math.max(0, info.size - left);
+      const reader = new LineReader(fileKey(info), start, start > 0);
+      file.seekSync(start, Deno.SeekMode.Start);
+      const lines = reader.push(readToEnd(file, info.size - start));
+      left -= info.size - start;
       // A backup is complete; the live file's last line may still be being written.
-      if (rest && p !== path) lines.push(rest);
-      out.push({ path: p, lines });
+      if (p !== path) {
+        const rest = reader.end();
+        if (rest) lines.push(rest);
+      }
+      out.unshift({ path: p, lines, key: reader.key, end: reader.offset });
     } finally {
       file.close();
     }
@@ -76,52 +104,99 @@ function snapshot(path: string): LogFileLines[] {
   return out;
 }
 
-function readToEnd(file: Deno.FsFile): Uint8Array[] {
+/** Reads up to `max` bytes (all, when undefined) from the current position. */
+function readToEnd(file: Deno.FsFile, max = Infinity): Uint8Array[] {
   const chunks: Uint8Array[] = [];
-  for (;;) {
-    const buf = new Uint8Array(256 * 1024);
+  let total = 0;
+  while (total < max) {
+    const buf = new Uint8Array(Math.min(256 * 1024, max - total));
     const n = file.readSync(buf);
     if (n === null || n === 0) break;
     chunks.push(buf.subarray(0, n));
+    total += n;
   }
   return chunks;
 }
 
-/** Splits a file's bytes into numbered lines, keeping an unfinished last line for later. */
+/**
+ * Splits a file's bytes into lines, each with its byte offset, keeping an
+ * unfinished last line for later.
+ */
 class LineReader {
   readonly key: string;
   #decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-  #partial = "";
-  #number = 0;
+  #partial: Uint8Array[] = [];
+  #partialLength = 0;
+  /** The offset of the first byte not yet part of a complete line. */
+  offset: number;
+  #skipFirst: boolean;
 
-  constructor(key: string) {
+  /** `skipFirst`: the reading starts inside a line, whose rest is dropped. */
+  constructor(key: string, offset = 0, skipFirst = false) {
     this.key = key;
+    this.offset = offset;
+    this.#skipFirst = skipFirst;
+  }
+
+  /** How many bytes of an unfinished line are held. */
+  get buffered(): number {
+    return this.#partialLength;
   }
 
   push(chunks: Uint8Array[]): RawLogLine[] {
     const out: RawLogLine[] = [];
     for (const chunk of chunks) {
-      const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
-      const parts = text.split("\n");
-      this.#partial = parts.pop() ?? "";
-      for (const p of parts) out.push(this.#line(p));
+      let from = 0;
+      for (;;) {
+        const nl = chunk.indexOf(NEWLINE, from);
+        if (nl < 0) break;
+        const bytes = this.#take(chunk.subarray(from, nl));
+        const start = this.offset;
+        this.offset += bytes.length + 1;
+        from = nl + 1;
+        if (this.#skipFirst) {
+          this.#skipFirst = false;
+          continue;
+        }
+        out.push(this.#line(bytes, start));
+      }
+      if (from < chunk.length) {
+        this.#partial.push(chunk.slice(from));
+        this.#partialLength += chunk.length - from;
+      }
     }
     return out;
   }
 
   /** The unfinished last line, as a line (a file that will not grow any more). */
   end(): RawLogLine | undefined {
-    const rest = this.#partial + this.#decoder.decode();
-    this.#partial = "";
-    return rest === "" ? undefined : this.#line(rest);
+    if (this.#partialLength === 0) return undefined;
+    const bytes = this.#take(new Uint8Array(0));
+    const start = this.offset;
+    this.offset += bytes.length;
+    if (this.#skipFirst) return undefined;
+    return this.#line(bytes, start);
   }
 
-  #line(text: string): RawLogLine {
-    this.#number++;
-    return {
-      id: `${this.key}:${this.#number}`,
-      text: text.endsWith("\r") ? text.slice(0, -1) : text,
-    };
+  /** The buffered start of a line and its rest, as one array. */
+  #take(rest: Uint8Array): Uint8Array {
+    if (this.#partialLength === 0) return rest;
+    const all = new Uint8Array(this.#partialLength + rest.length);
+    let at = 0;
+    for (const p of this.#partial) {
+      all.set(p, at);
+      at += p.length;
+    }
+    all.set(rest, at);
+    this.#partial = [];
+    this.#partialLength = 0;
+    return all;
+  }
+
+  #line(bytes: Uint8Array, start: number): RawLogLine {
+    let text = this.#decoder.decode(bytes);
+    if (text.endsWith("\r")) text = text.slice(0, -1);
+    return { id: `${this.key}@${start}`, text };
   }
 }
 
@@ -129,8 +204,8 @@ class LineReader {
 class TailFollower implements LogFollower {
   readonly #path: string;
   #file: Deno.FsFile | undefined;
+  /** The identity of the file being read (also while waiting to reopen after a rotation). */
   #ino: string | undefined;
-  #offset = 0;
   #reader: LineReader | undefined;
   #truncations = 0;
 
@@ -138,9 +213,37 @@ class TailFollower implements LogFollower {
     this.#path = path;
   }
 
+  /**
+   * Continues a read of the file `key` from byte `end`; when the log is no
+   * longer that file (it was rotated since), the next poll reads what was
+   * written after it.
+   */
+  resumeAt(key: string, end: number): void {
+    this.#ino = key;
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(this.#path, { read: true });
+    } catch {
+      return;
+    }
+    const info = file.statSync();
+    if (fileKey(info) !== key) {
+      file.close();
+      return;
+    }
+    this.#file = file;
+    this.#reader = new LineReader(key, end);
+  }
+
   poll(): RawLogLine[] {
     const out: RawLogLine[] = [];
     if (!this.#file) {
+      // Not started, or the file read last was rotated before we could go on with it.
+      if (this.#ino !== undefined) {
+        const now = statOrUndefined(this.#path);
+        if (!now) return out;
+        for (const p of this.#newerBackups()) this.#readWhole(p, out);
+      }
       this.#open(this.#path, out);
       return out;
     }
@@ -203,7 +306,6 @@ class TailFollower implements LogFollower {
     }
     this.#file = file;
     this.#ino = fileKey(info);
-    this.#offset = 0;
     this.#truncations = 0;
     this.#reader = new LineReader(this.#ino);
     this.#drain(out);
@@ -213,17 +315,17 @@ class TailFollower implements LogFollower {
     const file = this.#file;
     if (!file || !this.#reader) return;
     const size = file.statSync().size;
-    if (size < this.#offset) {
+    // Bytes of an unfinished line are held by the reader: read on after them.
+    let at = this.#reader.offset + this.#reader.buffered;
+    if (size < at) {
       // Truncated in place (copytruncate): start again from its beginning.
       this.#truncations++;
       this.#reader = new LineReader(`${this.#ino}t${this.#truncations}`);
-      this.#offset = 0;
+      at = 0;
     }
-    if (size === this.#offset) return;
-    file.seekSync(this.#offset, Deno.SeekMode.Start);
-    const chunks = readToEnd(file);
-    for (const c of chunks) this.#offset += c.length;
-    out.push(...this.#reader.push(chunks));
+    if (size === at) return;
+    file.seekSync(at, Deno.SeekMode.Start);
+    out.push(...this.#reader.push(readToEnd(file)));
   }
 
   #closeFile(): void {
@@ -238,5 +340,6 @@ class TailFollower implements LogFollower {
 
   close(): void {
     this.#closeFile();
+    this.#ino = undefined;
   }
 }

@@ -129,9 +129,9 @@ export interface RunsSource {
   close(): void;
 }
 
-/** One line of the log, with where it is (stable across rotation: the file's identity and line number). */
+/** One line of the log, with where it is (stable across rotation: the file's identity and byte offset). */
 export interface RawLogLine {
-  /** `<file identity>:<line number>`: the same line keeps its id when the file is rotated. */
+  /** `<file identity>@<byte offset>`: the same line keeps its id when the file is rotated. */
   id: string;
   /** The line as written, without its terminator. */
   text: string;
@@ -149,7 +149,10 @@ export interface LogFileLines {
 export interface LogSource {
   /** The log file's path as given. */
   readonly path: string;
-  /** The backups (oldest first: `.3`, `.2`, `.1`) and then the log itself, those that exist. */
+  /**
+   * The backups (oldest first: `.3`, `.2`, `.1`) and then the log itself,
+   * those that exist; of a very large log, only its most recent lines.
+   */
   snapshot(): LogFileLines[];
   /**
    * Starts following the log like `tail -F` (it may not exist yet): the

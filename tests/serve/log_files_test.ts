@@ -124,3 +124,40 @@ Deno.test("a multi-byte character split between two writes is read whole", async
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a very large log is read from its end only, up to the budget, without a cut line", async () => {
+  const log = await rotatingLog(0, 0);
+  try {
+    const lines = numbered(0, 500);
+    log.write(lines);
+    const files = openLogSource(log.path, 1000).snapshot();
+    const got = files.flatMap((f) => texts(f.lines));
+    assert.ok(got.length > 10 && got.length < 60, `${got.length} lines`);
+    assert.deepEqual(got, lines.slice(-got.length), "the most recent lines, each whole");
+    const { follower, existing } = openLogSource(log.path, 1000).follow();
+    assert.deepEqual(texts(existing), got);
+    log.write(numbered(500, 501));
+    assert.deepEqual(texts(follower.poll()), numbered(500, 501));
+    follower.close();
+  } finally {
+    await log.done();
+  }
+});
+
+Deno.test("follow() goes on where its first read ended: a line written in between is returned once", async () => {
+  const log = await rotatingLog(0, 0);
+  try {
+    log.write(numbered(0, 3));
+    const source = openLogSource(log.path);
+    const { follower, existing } = source.follow();
+    log.write(numbered(3, 4));
+    const next = follower.poll();
+    assert.deepEqual(texts([...existing, ...next]), numbered(0, 4));
+    // Ids are the same as a fresh read's.
+    const again = source.snapshot()[0].lines;
+    assert.deepEqual([...existing, ...next].map((l) => l.id), again.map((l) => l.id));
+    follower.close();
+  } finally {
+    await log.done();
+  }
+});
