@@ -114,8 +114,10 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 const DEFAULT_OUTPUT = 5000;
 const MAX_OUTPUT = 50_000;
-/** A client that lets this many events queue up unread is dropped. */
-const MAX_QUEUED_EVENTS = 2000;
+/** A client that lets this much of its stream queue up unread is dropped. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** At most this many output lines go in one event: a page shows its last 20,000 lines anyway. */
+const MAX_OUTPUT_BATCH = 2000;
 const KEEPALIVE_MS = 15_000;
 
 function respond(
@@ -401,7 +403,7 @@ class Hub {
         let closed = false;
         const write = (text: string) => {
           if (closed) return;
-          if ((controller.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) {
+          if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
             client.close();
             return;
           }
@@ -428,7 +430,7 @@ class Hub {
         };
       },
       cancel: () => client.close(),
-    }, new CountQueuingStrategy({ highWaterMark: 16 }));
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 256 * 1024 }));
     this.#clients.add(client);
     try {
       this.#prepare(run);
@@ -453,9 +455,9 @@ class Hub {
     if (run !== undefined && !this.#follower) {
       const { follower, existing } = this.#deps.log.follow();
       this.#follower = follower;
-      const lines = existing.map(parseLogLine);
-      this.#attributor = new RunAttributor(runAtStart(lines, [...this.#open]));
-      for (const line of lines) this.#attributor.feed(line);
+      const texts = existing.map((l) => l.text);
+      this.#attributor = new RunAttributor(runAtStart(texts, [...this.#open]));
+      for (const text of texts) this.#attributor.feed(text);
     }
   }
 
@@ -549,16 +551,17 @@ class Hub {
     if (lines.length === 0) return;
     const byRun = new Map<string, LogLine[]>();
     for (const raw of lines) {
-      const line = parseLogLine(raw);
-      const run = this.#attributor.feed(line);
+      const run = this.#attributor.feed(raw.text);
       if (run === undefined || !watched.has(run)) continue;
       let list = byRun.get(run);
       if (!list) byRun.set(run, list = []);
-      list.push(line);
+      list.push(parseLogLine(raw));
     }
-    for (const c of this.#clients) {
-      const mine = c.run === undefined ? undefined : byRun.get(c.run);
-      if (mine) c.send("output", { lines: mine });
+    for (const [run, mine] of byRun) {
+      // A step that prints faster than anyone reads: send the latest lines, and say how many were left out.
+      const lines = mine.length > MAX_OUTPUT_BATCH ? mine.slice(-MAX_OUTPUT_BATCH) : mine;
+      const data = { lines, skipped: mine.length - lines.length };
+      for (const c of this.#clients) if (c.run === run) c.send("output", data);
     }
   }
 

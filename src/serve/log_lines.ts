@@ -87,22 +87,26 @@ export class RunAttributor {
     return this.#current;
   }
 
-  /** The run the line belongs to (undefined for lines between runs). */
-  feed(line: LogLine): string | undefined {
-    const own = line.step === null && line.stream === "-";
+  /**
+   * The run a log line (as written) belongs to; undefined for lines
+   * between runs. Only crude-link's own lines are taken apart, so following
+   * a log that steps print to quickly stays cheap.
+   */
+  feed(text: string): string | undefined {
+    const message = ownMessage(text);
     if (this.#ending) {
       // The summary rows after `run … after …` are indented.
-      if (own && line.text.startsWith("  ") && line.level !== "") return this.#current;
+      if (message?.startsWith("  ")) return this.#current;
       this.#current = undefined;
       this.#ending = false;
     }
-    if (own && line.text.startsWith("run ")) {
-      const start = RUN_START.exec(line.text);
+    if (message?.startsWith("run ")) {
+      const start = RUN_START.exec(message);
       if (start) {
         this.#current = start[1];
         return this.#current;
       }
-      const end = RUN_END.exec(line.text);
+      const end = RUN_END.exec(message);
       if (end && end[1] === this.#current) {
         this.#ending = true;
         return this.#current;
@@ -112,6 +116,14 @@ export class RunAttributor {
   }
 }
 
+const OWN = /^\S+ (?:INFO |WARN |ERROR) - - \| ?/;
+
+/** The message of one of crude-link's run-wide lines (step `-`, stream `-`), else undefined. */
+function ownMessage(text: string): string | undefined {
+  const m = OWN.exec(text);
+  return m ? text.slice(m[0].length) : undefined;
+}
+
 /**
  * The run going when the lines start, when its start marker is no longer
  * in the log (a long run's output rotated it away): the run whose end
@@ -119,13 +131,14 @@ export class RunAttributor {
  * all, the one run recorded as running, when there is exactly one.
  */
 export function runAtStart(
-  lines: Iterable<LogLine>,
+  lines: Iterable<string>,
   running: readonly string[],
 ): string | undefined {
-  for (const line of lines) {
-    if (line.step !== null || line.stream !== "-" || !line.text.startsWith("run ")) continue;
-    if (RUN_START.test(line.text)) return undefined;
-    const end = RUN_END.exec(line.text);
+  for (const text of lines) {
+    const message = ownMessage(text);
+    if (!message?.startsWith("run ")) continue;
+    if (RUN_START.test(message)) return undefined;
+    const end = RUN_END.exec(message);
     if (end) return end[1];
   }
   return running.length === 1 ? running[0] : undefined;
@@ -152,18 +165,18 @@ export function runOutput(
   limit: number,
   running: readonly string[] = [],
 ): RunOutput {
-  const parsed = files.map((f) => f.lines.map(parseLogLine));
-  const attributor = new RunAttributor(runAtStart(parsed.flat(), running));
+  const attributor = new RunAttributor(
+    runAtStart(files.flatMap((f) => f.lines.map((l) => l.text)), running),
+  );
   const kept: LogLine[] = [];
   let total = 0;
   let hasStart = false;
-  const needle = `run ${runId} `;
-  for (const lines of parsed) {
-    for (const line of lines) {
-      const owner = attributor.feed(line);
-      if (owner !== runId) continue;
-      if (!hasStart && line.step === null && line.text.startsWith(needle)) {
-        hasStart = RUN_START.test(line.text);
+  for (const file of files) {
+    for (const raw of file.lines) {
+      if (attributor.feed(raw.text) !== runId) continue;
+      const line = parseLogLine(raw);
+      if (!hasStart && line.step === null && RUN_START.exec(line.text)?.[1] === runId) {
+        hasStart = true;
       }
       total++;
       kept.push(line);

@@ -112,6 +112,7 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: v
 .card h2 { margin-top: 0; }
 .muted { color: var(--muted); }
 .error { color: var(--failed); }
+#config-error { white-space: pre-wrap; font-size: 12.5px; }
 .banner { border: 1px solid var(--failed); padding: 8px 12px; border-radius: 6px; background: var(--err-bg); }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 12px; margin-top: 8px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
@@ -150,6 +151,7 @@ td.exit, td.failed { overflow-wrap: anywhere; }
 .output { background: var(--out-bg); border: 1px solid var(--line); border-radius: 8px; max-height: 60vh; min-height: 80px; overflow: auto; padding: 4px 0; }
 .line { display: grid; grid-template-columns: 92px 130px 34px 1fr; gap: 8px; padding: 0 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .line.err { background: var(--err-bg); }
+.line.skipped { display: block; font-style: italic; }
 .line.own { color: var(--own); }
 .line .ts, .line .step { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .tag { display: inline-block; font-size: 10.5px; padding: 0 4px; border-radius: 3px; height: 16px; line-height: 16px; align-self: start; margin-top: 1px; text-align: center; }
@@ -223,8 +225,9 @@ export const APP_JS = String.raw`"use strict";
     a.setAttribute("href", "/runs/" + encodeURIComponent(id));
     return a;
   }
+  function isGoing(run) { return run.status === "running" && run.endedAt === null; }
   function runDuration(run) {
-    if (run.endedAt === null) return Math.max(0, serverNow() - Date.parse(run.startedAt));
+    if (isGoing(run)) return Math.max(0, serverNow() - Date.parse(run.startedAt));
     return run.durationMs;
   }
 
@@ -347,7 +350,7 @@ export const APP_JS = String.raw`"use strict";
     st.className = "badge " + statusClass(run.status);
     st.textContent = run.status;
     $("run-meta").textContent = "trigger " + run.trigger + " · started " + fmtTime(run.startedAt) +
-      " · " + (run.endedAt ? "took " + fmtDuration(run.durationMs) : "running for " + fmtDuration(runDuration(run))) +
+      " · " + (isGoing(run) ? "running for " + fmtDuration(runDuration(run)) : "took " + fmtDuration(run.durationMs)) +
       " · pid " + run.pid + " on " + run.hostname + " · " + run.configPath;
     var f = $("run-failed");
     f.hidden = !run.failedStep;
@@ -377,7 +380,7 @@ export const APP_JS = String.raw`"use strict";
     var box = $("timeline");
     box.textContent = "";
     var t0 = Date.parse(run.startedAt);
-    var t1 = run.endedAt ? Date.parse(run.endedAt) : serverNow();
+    var t1 = isGoing(run) ? serverNow() : t0 + run.durationMs;
     run.steps.forEach(function (s) {
       s.attempts.forEach(function (a) {
         var end = Date.parse(a.startedAt) + a.durationMs;
@@ -497,7 +500,16 @@ export const APP_JS = String.raw`"use strict";
       setNow(d.now);
       if (runId && d.run.id === runId) renderRun(d.run);
     });
-    es.addEventListener("output", function (e) { appendLines(JSON.parse(e.data).lines); });
+    es.addEventListener("output", function (e) {
+      var d = JSON.parse(e.data);
+      if (d.skipped > 0) {
+        var note = el("div", "line own skipped", "… " + d.skipped + " lines printed too fast to follow; reload for what the log still has");
+        note.setAttribute("data-step", "");
+        note.setAttribute("data-id", "skipped-" + d.lines[0].id);
+        $("output").appendChild(note);
+      }
+      appendLines(d.lines);
+    });
     es.addEventListener("scheduler", function (e) {
       var d = JSON.parse(e.data);
       if (!runId) renderScheduler(d.scheduler, $("schedule-cron").textContent !== "");
@@ -509,7 +521,7 @@ export const APP_JS = String.raw`"use strict";
   }
   function tick() {
     if (runId) {
-      if (lastRun && lastRun.endedAt === null) {
+      if (lastRun && isGoing(lastRun)) {
         renderTimeline(lastRun);
         $("run-meta").textContent = $("run-meta").textContent.replace(/running for [^·]+/, "running for " + fmtDuration(runDuration(lastRun)) + " ");
       }
@@ -517,7 +529,7 @@ export const APP_JS = String.raw`"use strict";
     }
     Object.keys(rowsById).forEach(function (id) {
       var tr = rowsById[id];
-      if (tr._run && tr._run.endedAt === null) tr.querySelector(".duration").textContent = fmtDuration(runDuration(tr._run));
+      if (tr._run && isGoing(tr._run)) tr.querySelector(".duration").textContent = fmtDuration(runDuration(tr._run));
     });
   }
 

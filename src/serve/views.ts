@@ -111,7 +111,8 @@ function attemptView(a: AttemptRow, stale: boolean, nowMs: number): AttemptView 
     attempt: a.attempt,
     commandLine: a.commandLine,
     startedAt: iso(a.startedAt),
-    durationMs: a.durationMs ?? Math.max(0, nowMs - a.startedAt),
+    // An attempt whose crude-link died has no known end: 0, as the history will record it.
+    durationMs: a.durationMs ?? (stale ? 0 : Math.max(0, nowMs - a.startedAt)),
     outcome,
     exit: describeAttempt({ ...a, outcome }),
   };
@@ -122,6 +123,17 @@ function stepStatus(final: string | undefined, last: AttemptView | undefined): s
   if (!last) return "not-run";
   if (last.outcome === "running" || last.outcome === "interrupted") return last.outcome;
   return last.exit === "" ? "ok" : "failed";
+}
+
+/**
+ * The last thing known of a run whose crude-link died: the end of its
+ * latest attempt (what the next crude-link records as its end).
+ */
+function lastActivity(records: RunRecords): number {
+  return Math.max(
+    records.run.startedAt,
+    ...records.attempts.map((a) => a.startedAt + (a.durationMs ?? 0)),
+  );
 }
 
 /** A run with its steps and attempts, as the API shows it. */
@@ -157,7 +169,10 @@ export function runDetail(records: RunRecords, live: Liveness, nowMs: number): R
     trigger: run.trigger,
     startedAt: iso(run.startedAt),
     endedAt: run.endedAt === null ? null : iso(run.endedAt),
-    durationMs: Math.max(0, (run.endedAt ?? nowMs) - run.startedAt),
+    durationMs: Math.max(
+      0,
+      (run.endedAt ?? (stale ? lastActivity(records) : nowMs)) - run.startedAt,
+    ),
     failedStep: failed ? { name: failed.name, exit: failed.exit } : null,
     runningSteps: steps.filter((s) => s.status === "running").map((s) => s.name),
     stepCount: steps.length,

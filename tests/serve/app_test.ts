@@ -478,3 +478,46 @@ Deno.test("too many event streams at once are refused; close() ends them all", a
   }
   await new Promise((r) => setTimeout(r, 30));
 });
+
+Deno.test("a client that never reads its event stream is dropped before it holds much memory", async () => {
+  const t = setup();
+  t.runs.put(run("r1", 1, "running"));
+  t.log.append(
+    undefined,
+    undefined,
+    "run r1 started (trigger: cron, config: config.yaml, 2 steps)",
+  );
+  const res = await t.get("/api/events?run=r1");
+  assert.equal(t.dashboard.clients, 1);
+  const line = "x".repeat(200);
+  for (let i = 0; i < 200 && t.dashboard.clients > 0; i++) {
+    for (let k = 0; k < 2000; k++) t.log.append("prep", "stdout", line);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  assert.equal(t.dashboard.clients, 0, "dropped");
+  await res.body?.cancel().catch(() => {});
+  await closeAll(t.dashboard);
+});
+
+Deno.test("a step printing faster than the page follows: an event carries the latest 2,000 lines and how many were left out", async () => {
+  const t = setup({ pollMs: 200 });
+  t.runs.put(run("r1", 1, "running"));
+  t.log.append(
+    undefined,
+    undefined,
+    "run r1 started (trigger: cron, config: config.yaml, 2 steps)",
+  );
+  const res = await t.get("/api/events?run=r1");
+  const pending = readEvents(res, (evs) => evs.some((e) => e.event === "output"));
+  await new Promise((r) => setTimeout(r, 50));
+  for (let k = 0; k < 5000; k++) t.log.append("prep", "stdout", `line ${k}`);
+  const events = await pending;
+  const output = events.find((e) => e.event === "output")!.data as {
+    lines: { text: string }[];
+    skipped: number;
+  };
+  assert.equal(output.lines.length, 2000);
+  assert.equal(output.skipped, 3000);
+  assert.equal(output.lines.at(-1)!.text, "line 4999");
+  await closeAll(t.dashboard);
+});

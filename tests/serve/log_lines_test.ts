@@ -63,7 +63,7 @@ Deno.test("RunAttributor gives lines to the run between its start and end marker
     own("Next run at 2026-11-25T15:31:00+01:00, in 59s"),
     own("run r2 started (trigger: cron, config: c.yaml, 1 step)"),
     out("prep", "stdout", "again"),
-  ].map((text, i) => parseLogLine({ id: `f:${i}`, text }));
+  ];
   const a = new RunAttributor();
   assert.deepEqual(lines.map((l) => a.feed(l) ?? null), [
     null,
@@ -80,7 +80,7 @@ Deno.test("RunAttributor gives lines to the run between its start and end marker
 
 Deno.test("RunAttributor: a run that never logged its end (killed) ends where the next run starts", () => {
   const a = new RunAttributor();
-  const feed = (text: string) => a.feed(parseLogLine({ id: "x", text }));
+  const feed = (text: string) => a.feed(text);
   feed(own("run r1 started (trigger: manual, config: c.yaml, 1 step)"));
   assert.equal(feed(out("train", "stdout", "epoch 1")), "r1");
   assert.equal(feed(own("run r2 started (trigger: manual, config: c.yaml, 1 step)")), "r2");
@@ -165,9 +165,7 @@ Deno.test("runOutput() gives a log without any marker to the one run still runni
 });
 
 Deno.test("runAtStart() is undefined when the log starts with a run's start marker", () => {
-  const lines = [own("run r5 started (trigger: cron, config: c.yaml, 1 step)")].map((text) =>
-    parseLogLine({ id: "1", text })
-  );
+  const lines = [own("run r5 started (trigger: cron, config: c.yaml, 1 step)")];
   assert.equal(runAtStart(lines, ["r5"]), undefined);
 });
 

@@ -72,6 +72,12 @@ Deno.test({
       assert.equal(overview.schedule, null);
       assert.equal(overview.scheduler.state, "none");
       assert.equal(overview.history.runs, 3);
+
+      // The config is read again for each overview: a broken one is said, the runs stay.
+      await Deno.writeTextFile(`${dir}/config.yaml`, "steps:\n  - name: [oops\n");
+      const broken = await getJson(`${served.url}api/overview`);
+      assert.match(broken.config.error, /^config\.yaml:\d+:\d+: error: YAML syntax error/);
+      assert.equal((await getJson(`${served.url}api/runs`)).count, 3);
     } finally {
       const status = await served.stop("SIGTERM");
       assert.equal(status.code, 143);

@@ -166,6 +166,7 @@ Deno.test("runDetail() shows a run whose crude-link is gone as interrupted, with
   assert.equal(d.status, "interrupted");
   assert.equal(d.steps[0].status, "interrupted");
   assert.deepEqual(d.failedStep, { name: "prep", exit: "crude-link was stopped" });
+  assert.equal(d.durationMs, 0, "no growing duration for a run that is gone");
   assert.equal(r.run.status, "running");
   // On another machine, liveness cannot be checked: it stays running.
   assert.equal(
