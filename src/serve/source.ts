@@ -7,55 +7,17 @@
  * @module
  */
 
-/** A run as the history holds it. */
-export interface RunRow {
-  /** The run id, as `history` prints it: `20261125T153000-7f3a`. */
-  id: string;
-  /** Its position in the history (SQLite rowid): breaks ties between equal start times. */
-  seq: number;
-  /** The config file's absolute path. */
-  configPath: string;
-  /** `manual`, `cron` or `resume`. */
-  trigger: string;
-  /** Epoch milliseconds. */
-  startedAt: number;
-  /** Epoch milliseconds, or null while it runs. */
-  endedAt: number | null;
-  /** `running`, `ok`, `failed`, `aborted` or `interrupted`. */
-  status: string;
-  /** The crude-link process that ran it. */
-  pid: number;
-  /** The machine it ran on. */
-  hostname: string;
-  /** The pipeline's step names, in order, when it started. */
-  stepNames: string[];
-}
+import type { AttemptRecord, RunRecord } from "../history/store.ts";
 
-/** One attempt of one step, as the history holds it. */
-export interface AttemptRow {
-  /** Its position in the history (grows with every attempt started). */
-  seq: number;
-  /** The step's position in the run's steps. */
-  stepIndex: number;
-  /** The step's name. */
-  stepName: string;
-  /** 1, then 2… for a retry or a rerun. */
-  attempt: number;
-  /** The command line, shell-quoted. */
-  commandLine: string;
-  /** Epoch milliseconds. */
-  startedAt: number;
-  /** Null while it runs. */
-  durationMs: number | null;
-  /** `running`, `exited`, `signaled`, `timed-out`, `failed-to-start`, `slurm` or `interrupted`. */
-  outcome: string;
-  /** The exit code, when it exited. */
-  exitCode: number | null;
-  /** The signal, when one killed it. */
-  signal: string | null;
-  /** Extra detail: why it could not start, or the timeout in ms. */
-  message: string | null;
-}
+/**
+ * A run as the history holds it (the store's record without the config's
+ * text), with its position in the history (the SQLite rowid), which
+ * breaks ties between equal start times.
+ */
+export type RunRow = Omit<RunRecord, "configHash" | "configText"> & { seq: number };
+
+/** One attempt of one step, with its position in the history (grows with every attempt started). */
+export type AttemptRow = Omit<AttemptRecord, "runId"> & { seq: number };
 
 /** A step's final status in a run (recorded when the run ends). */
 export interface StepStatusRow {

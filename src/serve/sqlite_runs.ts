@@ -292,7 +292,7 @@ function runRow(r: Row): RunRow {
     trigger: r.trigger as string,
     startedAt: r.started_at as number,
     endedAt: r.ended_at as number | null,
-    status: r.status as string,
+    status: r.status as RunRow["status"],
     pid: r.pid as number,
     hostname: r.hostname as string,
     stepNames,

@@ -22,6 +22,7 @@ import type {
   RunsSource,
 } from "../../src/serve/source.ts";
 import { LogFormatter } from "../../src/log/format.ts";
+import { type ServerEvent, takeEvents } from "./serve_helpers.ts";
 
 const fmt = new LogFormatter({ timeZone: "UTC" });
 const T0 = Date.UTC(2026, 10, 25, 14, 30);
@@ -115,7 +116,7 @@ class MemoryLog implements LogSource {
 function run(
   id: string,
   seq: number,
-  status: string,
+  status: RunRecords["run"]["status"],
   over: Partial<RunRecords["run"]> = {},
 ): RunRecords {
   return {
@@ -185,25 +186,19 @@ function setup(over: Partial<DashboardDeps> = {}) {
 /** Reads server-sent events from a response until `want` returns true. */
 async function readEvents(
   res: Response,
-  want: (events: { event: string; data: unknown }[]) => boolean,
-): Promise<{ event: string; data: unknown }[]> {
+  want: (events: ServerEvent[]) => boolean,
+): Promise<ServerEvent[]> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: { event: string; data: unknown }[] = [];
+  const events: ServerEvent[] = [];
   let buffer = "";
   const deadline = setTimeout(() => reader.cancel(), 10_000);
   try {
     while (!want(events)) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
+      const taken = takeEvents(buffer + value);
+      events.push(...taken.events);
+      buffer = taken.rest;
     }
   } finally {
     clearTimeout(deadline);

@@ -6,7 +6,14 @@
 
 import assert from "node:assert/strict";
 import { NO_FIRE, runCli, spawnCli } from "../helpers.ts";
-import { makeServeProject, startServe, stepEnv, waitFor } from "./serve_helpers.ts";
+import {
+  makeServeProject,
+  type ServerEvent,
+  startServe,
+  stepEnv,
+  takeEvents,
+  waitFor,
+} from "./serve_helpers.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -88,22 +95,16 @@ Deno.test({
 });
 
 /** Reads events from a live stream into an array, until cancelled. */
-function collectEvents(url: string): { events: { event: string; data: Json }[]; close(): void } {
-  const events: { event: string; data: Json }[] = [];
+function collectEvents(url: string): { events: ServerEvent[]; close(): void } {
+  const events: ServerEvent[] = [];
   const controller = new AbortController();
   (async () => {
     const res = await fetch(url, { signal: controller.signal });
     let buffer = "";
     for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
+      const taken = takeEvents(buffer + chunk);
+      events.push(...taken.events);
+      buffer = taken.rest;
     }
   })().catch(() => {});
   return { events, close: () => controller.abort() };

@@ -124,3 +124,24 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** One server-sent event. */
+export interface ServerEvent {
+  event: string;
+  // deno-lint-ignore no-explicit-any
+  data: any;
+}
+
+/** Takes the complete events off the front of an event-stream text; returns them and the rest. */
+export function takeEvents(buffer: string): { events: ServerEvent[]; rest: string } {
+  const events: ServerEvent[] = [];
+  let end;
+  while ((end = buffer.indexOf("\n\n")) >= 0) {
+    const block = buffer.slice(0, end);
+    buffer = buffer.slice(end + 2);
+    const event = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (event && data) events.push({ event, data: JSON.parse(data) });
+  }
+  return { events, rest: buffer };
+}
