@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { NO_FIRE, REPO_ROOT, runCli, spawnCli } from "../helpers.ts";
+import { writeRuns } from "./fixtures.ts";
 import { makeServeProject, type Served, startServe, stepEnv, waitFor } from "./serve_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -255,6 +256,41 @@ Deno.test({
           await close();
         },
       );
+
+      // Steps that ran at the same time (a history as crude-link records parallel steps).
+      const par = await makeServeProject("steps:\n  - name: a\n    command: ['true']\n");
+      const parConfig = await Deno.realPath(`${par}/config.yaml`);
+      await Deno.mkdir(`${par}/.crude-link`);
+      writeRuns(`${par}/.crude-link/history.sqlite`, [{
+        id: "20261125T153000-0a0b",
+        startedAt: Date.UTC(2026, 10, 25, 15, 30),
+        status: "ok",
+        configPath: parConfig,
+        stepNames: ["fetch-a", "fetch-b", "merge"],
+        offsets: [0, 0, 100],
+      }]);
+      const parServed = await startServe(par);
+      serves.push(parServed);
+
+      await t.step(
+        "the timeline draws steps that ran at the same time as overlapping bars",
+        async () => {
+          const { page, close } = await newPage(browser);
+          await page.goto(`${parServed.url}runs/20261125T153000-0a0b`);
+          await page.locator('.tl-bar[data-step="merge"]').waitFor();
+          const box = async (step: string) =>
+            (await page.locator(`.tl-bar[data-step="${step}"]`).boundingBox())!;
+          const [a, b, merge] = [await box("fetch-a"), await box("fetch-b"), await box("merge")];
+          assert.ok(
+            Math.abs(a.x - b.x) < 1 && Math.abs(a.width - b.width) < 1,
+            "a and b side by side in time",
+          );
+          assert.ok(a.y !== b.y, "on their own rows");
+          assert.ok(merge.x >= a.x + a.width - 1, "merge after both");
+          await close();
+        },
+      );
+      await Deno.remove(par, { recursive: true });
       await Deno.remove(xss, { recursive: true });
     } finally {
       for (const s of serves) await s.stop();

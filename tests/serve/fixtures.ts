@@ -13,6 +13,8 @@ export interface FakeRun {
   status: "ok" | "failed" | "running";
   configPath: string;
   stepNames?: string[];
+  /** When each step started, in ms after the run (default: one after the other, 100 ms each). */
+  offsets?: number[];
 }
 
 /** Writes runs (each step one attempt of 100 ms, the last one failed for a failed run). */
@@ -50,7 +52,7 @@ export function writeRuns(path: string, runs: FakeRun[], hostname = "bench", pid
           stepName: name,
           attempt: 1,
           commandLine: `python3 ${name}.py`,
-          startedAt: run.startedAt + i * 100,
+          startedAt: run.startedAt + (run.offsets?.[i] ?? i * 100),
         });
         const failed = run.status === "failed" && i === steps.length - 1;
         store.endAttempt(id, { kind: "exited", code: failed ? 3 : 0 }, 100);
@@ -58,7 +60,7 @@ export function writeRuns(path: string, runs: FakeRun[], hostname = "bench", pid
       store.endRun(
         run.id,
         run.status,
-        run.startedAt + steps.length * 100,
+        run.startedAt + Math.max(...steps.map((_, i) => (run.offsets?.[i] ?? i * 100) + 100)),
         steps.map((name, i) => ({
           name,
           status: run.status === "failed" && i === steps.length - 1 ? "failed" : "ok",
