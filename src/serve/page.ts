@@ -250,7 +250,7 @@ export const APP_JS = String.raw`"use strict";
       cron.textContent = "";
     }
     $("config-steps").textContent = o.config.steps.length ?
-      o.config.steps.length + " steps: " + o.config.steps.join(" → ") : "";
+      o.config.steps.length + (o.config.steps.length === 1 ? " step: " : " steps: ") + o.config.steps.join(" → ") : "";
     var ce = $("config-error");
     ce.hidden = !o.config.error;
     ce.textContent = o.config.error || "";
