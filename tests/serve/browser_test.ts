@@ -153,23 +153,21 @@ Deno.test({
       );
 
       await t.step(
-        "a run still going shows a line its step prints within 3 s, without a reload",
+        "a new run appears in the list, and its page shows a line its step prints within 3 s, without a reload",
         async () => {
+          const { page, problems, close } = await newPage(browser);
+          await page.goto(served.url);
+          await page.locator("#runs tbody tr").nth(2).waitFor();
           const run = spawnCli(["run", "--non-interactive"], {
             cwd: dir,
             env: { ...env, WAIT_FOR: "go" },
           });
-          const { page, problems, close } = await newPage(browser);
           try {
-            let id = "";
-            await waitFor("the new run to be recorded", async () => {
-              const res = await fetch(`${served.url}api/runs?limit=1`);
-              const [r] = (await res.json()).runs;
-              id = r?.status === "running" ? r.id : "";
-              return id !== "";
-            });
-            await page.goto(served.url);
-            await page.locator(`#runs tbody tr[data-run="${id}"] .badge.s-running`).waitFor();
+            const row = page.locator("#runs tbody tr").first().locator(".badge.s-running");
+            await row.waitFor({ timeout: 15_000 });
+            assert.equal(await page.locator("#runs tbody tr").count(), 4);
+            const id = (await page.locator("#runs tbody tr").first().getAttribute("data-run"))!;
+            assert.notEqual(id, history[0].id);
             await page.goto(`${served.url}runs/${id}`);
             await page.locator(".line").filter({ hasText: "prep waits for go" }).waitFor();
             await page.evaluate(() =>
