@@ -11,8 +11,11 @@
  */
 
 import { main } from "./src/cli/main.ts";
-import { systemDeps } from "./src/io/system.ts";
+import { createSystem } from "./src/io/system.ts";
 
-if (import.meta.main) Deno.exit(await main(Deno.args, systemDeps()));
+if (import.meta.main) Deno.exit(await main(Deno.args, createSystem()));
 
 export { main };
+// The types of `main`'s `system` argument: the ports, and the plain data they carry.
+export type * from "./src/ports.ts";
+export type { ExitStatus, SlurmOptions, StepResult } from "./src/model.ts";

@@ -3,8 +3,10 @@
  * own folder with the crude-link config, the Python scripts its steps run and
  * the shell reference that runs the same scripts without crude-link.
  *
- * The scripts are `bench/fixtures/noop.py` (does nothing) and
- * `bench/fixtures/printer.py` (prints N lines of 100 characters); the seed
+ * The scripts are `bench/fixtures/noop.py` (does nothing),
+ * `bench/fixtures/printer.py` (prints N lines of 100 characters, one
+ * `print` each) and `bench/fixtures/chunked.py` (the same lines written
+ * 10,000 at a time, 1 MB per write: a producer faster than its reader); the seed
  * example's config is `bench/fixtures/seed.yaml`. Every config gets a
  * top-level `python:` key and every reference calls the same interpreter by
  * its full path, so both sides run exactly the same Python.
@@ -48,6 +50,8 @@ export interface FixtureOptions {
   python: string;
   /** The argv that starts crude-link, e.g. `[deno, run, -A, /repo/main.ts]`. */
   crudeLink: string[];
+  /** The same without V8 flags (as `deno run -A jsr:@crude-link/cli` runs it). */
+  crudeLinkNoFlags: string[];
 }
 
 /** All fixtures, written and ready to run. */
@@ -56,8 +60,12 @@ export interface Fixtures {
   noop50: Workload;
   /** The seed example's four steps as no-op scripts, in the default mode. */
   seed: Workload;
-  /** One step printing 400,000 lines (40 MB), `--non-interactive`. */
+  /** One step printing 400,000 lines (40 MB) one by one, `--non-interactive`. */
   lines: Workload;
+  /** One step writing the same 400,000 lines in 1 MB chunks, `--non-interactive`. */
+  chunked: Workload;
+  /** The chunked workload's crude-link run without V8 flags. */
+  chunkedNoFlags: Cmd;
   /** The same printer at another line count (memory scaling), crude-link only. */
   printer(lines: number): Cmd;
   /** One no-op step, `--non-interactive` (start-up plus one step). */
@@ -88,10 +96,11 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
     label: string,
     config: string,
     nonInteractive: boolean,
+    base = opts.crudeLink,
   ): Cmd => ({
     label,
     argv: [
-      ...opts.crudeLink,
+      ...base,
       "--config-file",
       config,
       ...(nonInteractive ? ["--non-interactive", "--log-file", "crude-link.log"] : []),
@@ -154,6 +163,18 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
   };
   const mainPrinter = printerConfig(PRINTER_LINES);
 
+  // 4. The same lines from a fast producer: 1 MB per write, so crude-link's
+  //    own cost per line is what limits the run, not the step's prints.
+  const chunkedDir = join(opts.dir, "chunked");
+  write(
+    join(chunkedDir, "chunked.py"),
+    Deno.readTextFileSync(join(HERE, "fixtures", "chunked.py")),
+  );
+  write(
+    join(chunkedDir, "config.yaml"),
+    `python: ${py}\nsteps:\n  - script: chunked.py\n    arguments: [${PRINTER_LINES}]\n`,
+  );
+
   const emptyTs = join(opts.dir, "empty.ts");
   write(emptyTs, "");
 
@@ -178,7 +199,7 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       id: "lines",
       title: `1 step printing ${
         PRINTER_LINES.toLocaleString("en-US")
-      } lines (40 MB), \`--non-interactive\`, rotating log`,
+      } lines (40 MB) one by one, \`--non-interactive\`, rotating log`,
       cwd: linesDir,
       crudeLink: crudeLink("crude-link", mainPrinter, true),
       reference: {
@@ -187,6 +208,25 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       },
       targetRatio: 1.5,
     },
+    chunked: {
+      id: "chunked",
+      title: `1 step writing ${
+        PRINTER_LINES.toLocaleString("en-US")
+      } lines (40 MB) in 1 MB chunks, \`--non-interactive\`, rotating log`,
+      cwd: chunkedDir,
+      crudeLink: crudeLink("crude-link", "config.yaml", true),
+      reference: {
+        label: "script > file",
+        argv: ["sh", "-c", `exec ${q(py)} chunked.py ${PRINTER_LINES} > out.txt`],
+      },
+      targetRatio: 1.0,
+    },
+    chunkedNoFlags: crudeLink(
+      "crude-link (no V8 flags)",
+      "config.yaml",
+      true,
+      opts.crudeLinkNoFlags,
+    ),
     printer: (n) => crudeLink("crude-link", printerConfig(n), true),
     oneStep: crudeLink("crude-link", "one-step.yaml", true),
     pythonNoop: { label: "python3 noop.py", argv: [py, `steps/${names[0]}`] },

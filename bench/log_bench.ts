@@ -1,7 +1,9 @@
 /**
- * The non-interactive output path at full speed: 400,000 lines of 100 bytes
- * (40 MB) read in 64 KiB chunks, split into lines, formatted as log lines
- * and written to a rotating log file (2 MiB × 4 files) in a temp dir.
+ * The non-interactive output path at full speed, in process: 400,000 lines
+ * of 100 bytes (40 MB) read in 64 KiB chunks, split into one block of lines
+ * per chunk, formatted with one log prefix per line and written to a
+ * rotating log file (2 MiB × 4 files) in a temp dir, and formatted for the
+ * console into a channel that discards it.
  *
  * Run with `deno bench --allow-all bench/log_bench.ts`; the time per
  * iteration is the time for all 400,000 lines.
@@ -9,10 +11,12 @@
  * @module
  */
 
-import { join } from "node:path";
+import { systemFileSystem } from "../src/io/fs.ts";
 import { LogFormatter } from "../src/log/format.ts";
 import { RotatingFile } from "../src/log/rotating_file.ts";
 import { createConsoleSink, createLogSink } from "../src/log/sinks.ts";
+import type { RunEvent } from "../src/model.ts";
+import type { OutputChannel } from "../src/ports.ts";
 import { LineSplitter } from "../src/run/lines.ts";
 
 const LINES = 400_000;
@@ -24,18 +28,45 @@ const chunks: Uint8Array[] = [];
 for (let off = 0; off < data.length; off += CHUNK) {
   chunks.push(data.subarray(off, off + CHUNK));
 }
-const texts = Array.from(
-  { length: LINES },
-  (_, i) => `${line.slice(0, 94)}${String(i).padStart(5, "0")}`,
-);
+/** The blocks of lines the splitter makes of the chunks (as the runner's events carry them). */
+const blocks: string[] = (() => {
+  const splitter = new LineSplitter();
+  const out: string[] = [];
+  for (const c of chunks) {
+    for (const p of splitter.push(c)) if (p.kind === "lines") out.push(p.text);
+  }
+  return out;
+})();
 
 const dir = Deno.makeTempDirSync({ prefix: "crude-link-bench-" });
 globalThis.addEventListener(
   "unload",
   () => Deno.removeSync(dir, { recursive: true }),
 );
-const formatter = new LogFormatter({ timeZone: "Europe/Berlin" });
+const formatter = new LogFormatter("Europe/Berlin");
 const t0 = Date.UTC(2026, 10, 25, 14, 30);
+const report = () => {};
+
+/** A console channel that takes everything and throws it away (like /dev/null). */
+function discard(): OutputChannel & { bytes: number } {
+  return {
+    bytes: 0,
+    isTerminal: false,
+    write(d) {
+      this.bytes += d.length;
+      return true;
+    },
+    drain: () => Promise.resolve(),
+    takeDropped: () => 0,
+  };
+}
+
+const output = (text: string): RunEvent => ({
+  type: "step-output",
+  step: "preproccess",
+  stream: "stdout",
+  text,
+});
 
 Deno.bench({
   name: "LineSplitter: 400k lines / 40 MB in 64 KiB chunks",
@@ -44,92 +75,74 @@ Deno.bench({
   warmup: 3,
   fn: () => {
     const splitter = new LineSplitter();
-    let count = 0;
-    for (const c of chunks) count += splitter.push(c).length;
-    count += splitter.end().length;
-    if (count !== LINES) throw new Error(`got ${count} lines`);
+    let n = 0;
+    for (const c of chunks) n += splitter.push(c).length;
+    n += splitter.end().length;
+    if (n !== chunks.length) throw new Error(`got ${n} pieces`);
   },
 });
 
 Deno.bench({
-  name: "LogFormatter.line: 400k lines (a new millisecond every 40 lines)",
+  name: "LogFormatter.block: 400k lines in 611 blocks (a new millisecond every block)",
   group: "log",
   n: 20,
   warmup: 3,
   fn: () => {
     let n = 0;
-    for (let i = 0; i < LINES; i++) {
-      n += formatter.line(
-        t0 + (i / 40 | 0),
-        "info",
-        "preproccess",
-        "stdout",
-        texts[i],
-      ).length;
+    for (let i = 0; i < blocks.length; i++) {
+      n += formatter.block(t0 + i, "info", "preproccess", "stdout", blocks[i]).length;
     }
     if (n === 0) throw new Error("nothing formatted");
   },
 });
 
 Deno.bench({
-  name: "RotatingFile.writeLine: 400k lines / 40 MB, 2 MiB × 4 files",
+  name: "RotatingFile.write: 400k lines / 40 MB in 611 writes, 2 MiB × 4 files",
   group: "log",
   n: 10,
   warmup: 2,
   fn: () => {
-    const file = new RotatingFile({ path: join(dir, "write.log") });
-    for (let i = 0; i < LINES; i++) file.writeLine(texts[i]);
+    const file = new RotatingFile({ fs: systemFileSystem, path: `${dir}/write.log` });
+    for (const b of blocks) file.write(b + "\n");
     file.close();
   },
 });
 
 Deno.bench({
-  name: "all: split + log sink (format, rotate-write) 400k lines / 40 MB",
+  name: "all: split + log sink + console sink, 400k lines / 40 MB",
   group: "log",
   baseline: true,
   n: 10,
   warmup: 2,
   fn: () => {
     const splitter = new LineSplitter();
-    const file = new RotatingFile({ path: join(dir, "all.log") });
-    const sink = createLogSink(file, { formatter });
-    let i = 0;
-    const send = (text: string) =>
-      sink({
-        type: "step-output",
-        step: "preproccess",
-        stream: "stdout",
-        line: text,
-      }, t0 + (i++ / 40 | 0));
+    const file = new RotatingFile({ fs: systemFileSystem, path: `${dir}/all.log` });
+    const log = createLogSink(file, { formatter, report });
+    const out = discard();
+    const console = createConsoleSink(out, { color: false });
+    let at = t0;
     for (const c of chunks) {
-      for (const p of splitter.push(c)) if (p.kind === "line") send(p.text);
+      at++;
+      for (const p of splitter.push(c)) {
+        if (p.kind !== "lines") continue;
+        log(output(p.text), at);
+        console(output(p.text), at);
+      }
     }
-    for (const p of splitter.end()) send(p.text);
-    file.close();
-    if (i !== LINES) throw new Error(`got ${i} lines`);
+    log.close();
+    if (out.bytes < data.length) throw new Error(`console got ${out.bytes} bytes`);
   },
 });
 
 Deno.bench({
-  name: "console sink: 400k step-output events to a pipe (discarded)",
+  name: "console sink: 400k lines in 611 step-output events to a discarding channel",
   group: "log",
   n: 10,
   warmup: 2,
   fn: () => {
-    let bytes = 0;
-    const sink = createConsoleSink({
-      isTerminal: false,
-      write: (b) => void (bytes += b.length),
-    }, { color: false });
-    for (let i = 0; i < LINES; i++) {
-      sink({
-        type: "step-output",
-        step: "preproccess",
-        stream: "stdout",
-        line: texts[i],
-      }, t0);
-    }
-    sink.close();
-    if (bytes === 0) throw new Error("nothing written");
+    const out = discard();
+    const console = createConsoleSink(out, { color: false });
+    for (const b of blocks) console(output(b), t0);
+    if (out.bytes === 0) throw new Error("nothing written");
   },
 });

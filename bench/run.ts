@@ -10,6 +10,7 @@
  * | 50 no-op Python steps, `--non-interactive`, with log | a bash loop over the scripts  | ≤ 1.2× |
  * | the seed example's 4 steps as no-op scripts          | the 4 scripts run by hand     | ≤ 2.5× |
  * | 1 step printing 400,000 lines (40 MB), rotating log  | the script redirected to file | ≤ 1.5× |
+ * | the same lines written in 1 MB chunks (fast producer) | the script redirected to file | ≤ 1.0× |
  * | peak memory of all of the above                      | —                             | ≤ 80 MB, flat in output size |
  *
  * plus the floors that explain start-up (`deno run -A` of an empty file,
@@ -440,14 +441,21 @@ async function main(): Promise<number> {
   try {
     // As installed (README): with the V8 flag the binaries carry.
     const crudeLinkArgv = [DENO, "run", "-A", `--v8-flags=${V8_FLAGS}`, join(REPO, "main.ts")];
-    const fx = writeFixtures({ dir: scratch, python, crudeLink: crudeLinkArgv });
+    const fx = writeFixtures({
+      dir: scratch,
+      python,
+      crudeLink: crudeLinkArgv,
+      crudeLinkNoFlags: [DENO, "run", "-A", join(REPO, "main.ts")],
+    });
     const timer = hyperfine ? hyperfineTimer(hyperfine, scratch) : gnuTimeTimer(time, scratch);
     // The module graph (npm packages included) is cached before anything is timed.
     await capture([DENO, "cache", "main.ts"]);
 
     const started = Date.now();
     const pairs: PairResult[] = [];
-    for (const w of [fx.noop50, fx.seed, fx.lines]) pairs.push(await timePair(timer, w, opts));
+    for (const w of [fx.noop50, fx.seed, fx.lines, fx.chunked]) {
+      pairs.push(await timePair(timer, w, opts));
+    }
 
     const floorItems = floors(fx);
     const floorSamples = await timeEach(timer, floorItems, opts);
@@ -557,7 +565,7 @@ async function measureMemory(
     for (let i = 0; i < n; i++) out.push(await peakKb(time, scratch, cwd, cmd));
     return out;
   };
-  for (const w of [fx.noop50, fx.seed, fx.lines]) {
+  for (const w of [fx.noop50, fx.seed, fx.lines, fx.chunked]) {
     progress(`peak memory: ${w.id}`);
     rows.push({
       what: w.title,
@@ -565,6 +573,11 @@ async function measureMemory(
       referenceKb: await peakKb(time, scratch, w.cwd, w.reference),
     });
   }
+  progress("peak memory: chunked, without V8 flags");
+  rows.push({
+    what: `${fx.chunked.title}, without V8 flags`,
+    crudeLinkKb: await repeat(fx.chunked.cwd, fx.chunkedNoFlags, opts.memRuns),
+  });
   for (const n of SCALES) {
     if (n === SCALES[SCALES.length - 1] && opts.quick) continue;
     progress(`peak memory: printer, ${n} lines`);
@@ -757,6 +770,7 @@ function render(input: RenderInput): { text: string; missed: number } {
   ));
   const noop = pairs.find((p) => p.workload.id === "noop50");
   const lines = pairs.find((p) => p.workload.id === "lines");
+  const chunked = pairs.find((p) => p.workload.id === "chunked");
   out.push("", "Derived (differences of medians above, so rough):", "");
   out.push(
     `- loading crude-link's modules and parsing the command line: ${
@@ -779,22 +793,23 @@ function render(input: RenderInput): { text: string; missed: number } {
       } of crude-link per step`,
     );
   }
-  if (lines) {
-    // Wall time cannot show it: under crude-link the printer only fills a pipe
-    // while Deno writes the log on the other core, whereas the reference's
-    // Python writes the file itself. CPU time adds both processes up.
-    const cpu = (xs: Sample[]) => median(xs.map((s) => s.user + s.sys));
-    const [, , pyCpu, oneStepCpu] = input.floorSamples.map(cpu);
-    const extra = (cpu(lines.crudeLink) - oneStepCpu) - (cpu(lines.reference) - pyCpu);
+  const cpu = (xs: Sample[]) => median(xs.map((s) => s.user + s.sys));
+  const [, , pyCpu, oneStepCpu] = input.floorSamples.map(cpu);
+  for (const w of [lines, chunked]) {
+    if (!w) continue;
+    // Wall time cannot show it all: under crude-link the step only fills a
+    // pipe while Deno writes the log on the other core, whereas the
+    // reference's Python writes the file itself. CPU time adds both up.
+    const extra = (cpu(w.crudeLink) - oneStepCpu) - (cpu(w.reference) - pyCpu);
     out.push(
-      `- per output line: ${nsText(extra / PRINTER_LINES * 1e9)} of CPU time (crude-link's CPU ` +
+      `- per output line, ${w.workload.id}: ${
+        nsText(extra / PRINTER_LINES * 1e9)
+      } of CPU time (crude-link's CPU ` +
         `− the one-step run's, against the reference's − one Python start, ÷ ${
           PRINTER_LINES.toLocaleString("en-US")
         }); its wall time is ${
-          ms(
-            median(lines.crudeLink.map((s) => s.wall)) - median(lines.reference.map((s) => s.wall)),
-          )
-        } over the reference's, as the log is written on another core`,
+          ms(median(w.crudeLink.map((s) => s.wall)) - median(w.reference.map((s) => s.wall)))
+        } over the reference's`,
     );
   }
   if (input.imports.size > 0) {

@@ -146,7 +146,9 @@ export type OutputStream = "stdout" | "stderr";
 
 /**
  * Something that happened during a run, for the sinks (console, log, history).
- * `step-output` carries one whole line without its line terminator.
+ * `step-output` carries the whole lines one read of a step's stream
+ * completed (one event per chunk read, not per line: output is handled in
+ * batches).
  */
 export type RunEvent =
   | {
@@ -165,7 +167,23 @@ export type RunEvent =
     /** Where it runs when not on this machine, e.g. `Slurm job 1234`. */
     where?: string;
   }
-  | { type: "step-output"; step: string; stream: OutputStream; line: string }
+  | {
+    /**
+     * Whole lines a step printed, as read in one chunk: `text` holds one or
+     * more lines joined by `\n`, without the last line's terminator (so
+     * `text.split("\n")` gives the lines). Raw: not escaped.
+     */
+    type: "step-output";
+    step: string;
+    stream: OutputStream;
+    text: string;
+    /**
+     * The line is the final state of a row the step redrew with `\r` (a
+     * progress bar): not an error even on stderr. Such an event holds that
+     * one line only.
+     */
+    redrawn?: boolean;
+  }
   | {
     /** A carriage-return update (a progress bar): live on a terminal, never logged. */
     type: "step-progress";

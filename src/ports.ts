@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ExitStatus, SlurmOptions } from "./model.ts";
+import type { ExitStatus, SlurmOptions, StepResult } from "./model.ts";
 
 // ---- time and randomness ---------------------------------------------------
 
@@ -125,7 +125,22 @@ export class FsError extends Error {
     this.op = op;
     this.path = path;
   }
+
+  /** Why, in plain words: `no space left on the device`, `permission denied`, … */
+  get reason(): string {
+    return FS_REASONS[this.kind] ?? this.message;
+  }
 }
+
+const FS_REASONS: Partial<Record<FsErrorKind, string>> = {
+  "not-found": "it does not exist",
+  "already-exists": "it exists already",
+  "permission-denied": "permission denied",
+  "is-a-directory": "it is a folder",
+  "not-a-directory": "a part of the path is not a folder",
+  "no-space": "no space left on the device",
+  "read-only": "the file system is read-only",
+};
 
 /** What `stat` tells about a path (without following a final symlink). */
 export interface FileInfo {
@@ -145,9 +160,12 @@ export interface WritableFile {
   size(): number;
   /**
    * Takes an advisory exclusive lock on the file without waiting (flock):
-   * true when taken, false when another process holds one. Released on close.
+   * true when taken, false when another process holds one. Released on close
+   * and by the kernel when the process ends in any way.
    */
   tryLock(): boolean;
+  /** Cuts the file to zero bytes (writes then start at its beginning). */
+  truncate(): void;
   /** Closes the file (never throws). */
   close(): void;
 }
@@ -172,6 +190,12 @@ export interface FileSystem {
   openTruncate(path: string): WritableFile;
   /** What is at the path (not following a final symlink), or undefined when nothing is. */
   stat(path: string): FileInfo | undefined;
+  /**
+   * True when a file or folder is at the path, following symlinks (a
+   * dangling symlink is not). Never throws: a path that cannot be looked at
+   * counts as absent.
+   */
+  exists(path: string): boolean;
   /** Creates a folder and its parents; nothing when it exists as a folder. */
   mkdirp(path: string): void;
   /** Renames (replacing the target file, atomically on one file system). */
@@ -226,9 +250,17 @@ export interface Console {
 /** A signal crude-link stops on: Ctrl-C, a stop request, a closed terminal. */
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
-/** Subscriptions to the stop signals. */
+/**
+ * Subscriptions to the stop signals. On Windows, SIGTERM stands for
+ * Ctrl-Break (SIGBREAK, what service wrappers send) and SIGHUP is never
+ * delivered.
+ */
 export interface Signals {
-  /** Calls `handler` on the signal until the returned function is called. */
+  /**
+   * Calls `handler` each time the signal arrives, until the returned
+   * function is called. While at least one handler is subscribed, the
+   * signal no longer ends the process by itself.
+   */
   on(signal: StopSignal, handler: () => void): () => void;
 }
 
@@ -258,8 +290,15 @@ export interface DialogInput {
 /** The dialog's answer, or `interrupted` when the user pressed Ctrl-C at it. */
 export type DialogAnswer = FailureChoice | "interrupted";
 
-/** Asks what to do after a failure; resolves with the choice. */
-export type Prompter = (input: DialogInput) => Promise<DialogAnswer>;
+/**
+ * Asks what to do after a failure; resolves with the choice. When `stop`
+ * aborts (crude-link was told to stop while the menu is open), the menu
+ * closes, the terminal is restored, and it resolves with `interrupted`.
+ * A SIGINT signal never closes the menu: at the menu Ctrl-C is a key
+ * press, and a SIGINT signal arriving there is the late delivery of the
+ * Ctrl-C that stopped the step.
+ */
+export type Prompter = (input: DialogInput, stop?: AbortSignal) => Promise<DialogAnswer>;
 
 // ---- this machine --------------------------------------------------------------
 
@@ -281,4 +320,230 @@ export interface Host {
   isAlive(pid: number): boolean;
   /** The full path of a program found on PATH (PATHEXT on Windows), or undefined. */
   which(name: string): string | undefined;
+}
+
+// ---- the run history -----------------------------------------------------------
+
+/** Run statuses: the runner's, plus `running` (not ended yet) and `interrupted`. */
+export type RunStatus = "running" | "ok" | "failed" | "aborted" | "interrupted";
+
+/** One recorded run. */
+export interface RunRecord {
+  /** Its id, `YYYYMMDDTHHMMSS-xxxx`. */
+  id: string;
+  /** The config file's absolute path. */
+  configPath: string;
+  /** SHA-256 of the config's text when the run (last) started. */
+  configHash: string;
+  /** The config's text (to say what changed before a resume). */
+  configText: string;
+  /** What started it: `manual`, `cron` or `resume`. */
+  trigger: string;
+  /** Start, in epoch milliseconds. */
+  startedAt: number;
+  /** End, in epoch milliseconds; null while it runs. */
+  endedAt: number | null;
+  /** How it ended, or `running`. */
+  status: RunStatus;
+  /** The crude-link process that ran it. */
+  pid: number;
+  /** The machine it ran on. */
+  hostname: string;
+  /** The pipeline's step names, in order, when the run started. */
+  stepNames: string[];
+}
+
+/** What is recorded when a run starts (its end comes later). */
+export type NewRun = Omit<RunRecord, "endedAt" | "status">;
+
+/** One recorded attempt of a step. */
+export interface AttemptRecord {
+  /** The run it belongs to. */
+  runId: string;
+  /** The step's index in the pipeline. */
+  stepIndex: number;
+  /** The step's name. */
+  stepName: string;
+  /** 1 for the first attempt in the run, then 2, 3, … */
+  attempt: number;
+  /** The command line, shell-quoted. */
+  commandLine: string;
+  /** Start, in epoch milliseconds. */
+  startedAt: number;
+  /** How long it ran; null while it runs. */
+  durationMs: number | null;
+  /**
+   * How it ended: null while it runs (`running`) or when crude-link died
+   * before it ended (`interrupted`).
+   */
+  exit: ExitStatus | null;
+  /** `running`, `interrupted`, or the kind of {@link exit}. */
+  outcome: "running" | "interrupted" | ExitStatus["kind"];
+}
+
+/** A step's final status in a run (written when the run ends). */
+export interface RunStepRecord {
+  /** The step's index. */
+  stepIndex: number;
+  /** The step's name. */
+  stepName: string;
+  /** Its final status. */
+  status: StepResult["status"];
+}
+
+/** Why the history database cannot be used. */
+export type HistoryErrorKind =
+  /** Not an SQLite database, or a damaged one. */
+  | "corrupt"
+  /** The file or its folder cannot be written (read-only file system, permissions). */
+  | "read-only"
+  /** The file or its folder cannot be opened (missing folder, permissions). */
+  | "cannot-open"
+  /** Something other than a file is at its path (a folder). */
+  | "not-a-file"
+  /** The disk is full. */
+  | "no-space"
+  /** Written by a newer crude-link (a schema this one does not know). */
+  | "newer-version"
+  /** Another process held it locked for longer than the busy timeout. */
+  | "busy"
+  | "other";
+
+/** The history database failed; {@link HistoryStore} and its factory throw only this. */
+export class HistoryError extends Error {
+  /** Why. */
+  readonly kind: HistoryErrorKind;
+  /** The database file. */
+  readonly path: string;
+
+  /** Creates the error; `detail` is SQLite's own words. */
+  constructor(kind: HistoryErrorKind, path: string, detail: string) {
+    super(detail);
+    this.name = "HistoryError";
+    this.kind = kind;
+    this.path = path;
+  }
+}
+
+/**
+ * The run history of one state folder. Each method is one transaction;
+ * every method throws {@link HistoryError} only.
+ */
+export interface HistoryStore {
+  /**
+   * Marks runs and attempts left `running` by processes of this machine
+   * that no longer exist (SIGKILL, a crash, a power cut) as `interrupted`.
+   * Returns the ids of the runs it changed.
+   */
+  recoverInterrupted(hostname: string, isAlive: (pid: number) => boolean): string[];
+  /**
+   * Records the start of a new run. Returns false, writing nothing, when a
+   * run with this id exists already: two runs are never merged into one.
+   */
+  createRun(run: NewRun): boolean;
+  /** Marks an existing run as running again (`--resume`), by this process and config. */
+  reopenRun(
+    id: string,
+    update: Pick<
+      NewRun,
+      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames"
+    >,
+  ): void;
+  /** Records the start of an attempt; returns its id. */
+  startAttempt(
+    attempt: Pick<
+      AttemptRecord,
+      "runId" | "stepIndex" | "stepName" | "attempt" | "commandLine" | "startedAt"
+    >,
+  ): number;
+  /** Records how an attempt ended. */
+  endAttempt(id: number, exit: ExitStatus, durationMs: number): void;
+  /** Records the end of a run and each step's final status. */
+  endRun(
+    id: string,
+    status: Exclude<RunStatus, "running">,
+    endedAt: number,
+    results: StepResult[],
+  ): void;
+  /** The most recent runs, newest first (of one config, when given). */
+  recentRuns(limit: number, configPath?: string): RunRecord[];
+  /** The attempts of a run, in the order they started. */
+  attempts(runId: string): AttemptRecord[];
+  /** The final step statuses of a run (empty until it ended). */
+  runSteps(runId: string): RunStepRecord[];
+  /** Closes the database (never throws). */
+  close(): void;
+}
+
+/** Opens history databases. */
+export interface HistoryStores {
+  /**
+   * Opens the database at `path`. `read-write` creates it (not its folder)
+   * when missing and may upgrade its schema; `read-only` writes nothing at
+   * all, works on a read-only file system, and shows an empty (0-byte)
+   * file as a history without runs.
+   */
+  open(path: string, mode: "read-write" | "read-only"): HistoryStore;
+}
+
+// ---- the schedule lock ---------------------------------------------------------
+
+/** Who holds a schedule lock; written into the lock file for messages. */
+export interface LockHolder {
+  /** Its process id. */
+  pid: number;
+  /** Its machine. */
+  hostname: string;
+  /** The config whose schedule it runs (absolute path). */
+  configPath: string;
+  /** When it took the lock (ISO 8601). */
+  since: string;
+}
+
+/** A lock taken, or who holds it (undefined when the holder has not said yet). */
+export type LockAttempt =
+  | { acquired: true; release(): void }
+  | { acquired: false; holder?: LockHolder };
+
+/**
+ * Locks held for the life of this process: exactly one process wins a lock
+ * at a time, and the kernel releases it when its holder ends in any way
+ * (also SIGKILL), so a lock is never left behind.
+ */
+export interface ScheduleLocks {
+  /**
+   * Takes the lock at `path` without waiting, creating the file (not its
+   * folder) when missing. Throws {@link FsError} when the file cannot be
+   * created or opened.
+   */
+  tryAcquire(path: string, me: LockHolder): LockAttempt;
+}
+
+// ---- all of it -----------------------------------------------------------------
+
+/**
+ * Every edge of crude-link, bundled: `main(argv, system)` gets the real one
+ * (`createSystem()` in `src/io/system.ts`), tests pass fakes.
+ */
+export interface System {
+  /** Time. */
+  clock: Clock;
+  /** Randomness. */
+  random: Random;
+  /** Starts processes (local, or Slurm jobs). */
+  spawner: Spawner;
+  /** Files and folders. */
+  fs: FileSystem;
+  /** Standard output and error, and what the terminal is. */
+  console: Console;
+  /** The stop signals. */
+  signals: Signals;
+  /** The failure dialog. */
+  prompter: Prompter;
+  /** This process and machine. */
+  host: Host;
+  /** The run history databases. */
+  history: HistoryStores;
+  /** The schedule locks. */
+  locks: ScheduleLocks;
 }

@@ -178,3 +178,27 @@ export async function readCalls(dir: string): Promise<
     throw e;
   }
 }
+
+/** True while a process (or, with a negative id, a process group) exists. */
+export function processExists(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until `check` holds, polling every 50 ms; throws naming `what` after `ms`. */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = 20_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

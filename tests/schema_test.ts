@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { Ajv } from "ajv";
 import { parseYaml } from "../src/config/parse.ts";
 import { validateConfig } from "../src/config/validate.ts";
+import { buildDocument, deref, type ValueNode } from "../src/config/tree.ts";
+import { Collector } from "../src/config/collector.ts";
 import { buildSchema, numberRange, SCHEMA_PATH } from "../tools/schema.ts";
 import { SCHEMA_URL, starterFiles } from "../src/cli/init.ts";
 import { SEED_CONFIG } from "./fixtures/seed.ts";
@@ -38,16 +40,15 @@ function loaderErrors(text: string): string[] {
 function data(text: string): unknown {
   const parsed = parseYaml(text, "config.yaml");
   assert.deepEqual(parsed.diagnostics, [], "the YAML parses");
-  return numbers(parsed.doc.toJS({ maxAliasCount: -1 }));
+  return plain(buildDocument(parsed, new Collector()).root);
 }
 
-function numbers(value: unknown): unknown {
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return value.map(numbers);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, numbers(v)]));
-  }
-  return value;
+function plain(node: ValueNode): unknown {
+  const n = deref(node);
+  if (n.kind === "map") return Object.fromEntries(n.entries.map((e) => [e.key, plain(e.value)]));
+  if (n.kind === "seq") return n.items.map(plain);
+  if (n.kind === "scalar") return typeof n.value === "bigint" ? Number(n.value) : n.value;
+  return undefined;
 }
 
 function schemaErrors(text: string): string[] {
@@ -179,6 +180,16 @@ const REJECTED: { name: string; yaml: string }[] = [
     yaml: "configs:\n  a: a.py\nsteps:\n  - script: a.py\n",
   },
   { name: "cron as a list", yaml: `cron: [hour]\n${STEP}steps:\n  - <<: *a\n` },
+  { name: "a crontab line of three fields", yaml: `cron: '0 3 *'\n${STEP}steps:\n  - <<: *a\n` },
+  {
+    name: "a crontab line with APScheduler fields",
+    yaml: `cron: {crontab: '0 3 * * *', hour: 3}\n${STEP}steps:\n  - <<: *a\n`,
+  },
+  { name: "a crontab line that is a number", yaml: `cron: 5\n${STEP}steps:\n  - <<: *a\n` },
+  {
+    name: "crontab jitter of two days",
+    yaml: `cron: {crontab: '@daily', jitter: 172800}\n${STEP}steps:\n  - <<: *a\n`,
+  },
   { name: "an unknown cron field", yaml: `cron:\n  hours: 1\n${STEP}steps:\n  - <<: *a\n` },
   ...[
     ["hour", "24"],
@@ -209,6 +220,7 @@ const REJECTED: { name: string; yaml: string }[] = [
     ["timezone", "1"],
     ["jitter", "'10'"],
     ["jitter", "-1"],
+    ["jitter", "1e308"],
   ].map(([field, value]) => ({
     name: `cron ${field}: ${value}`,
     yaml: `cron:\n  ${field}: ${value}\n${STEP}steps:\n  - <<: *a\n`,

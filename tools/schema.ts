@@ -15,7 +15,15 @@
  */
 
 import { SLURM_KEYS, STEP_KEYS, TOP_LEVEL_KEYS } from "../src/config/validate.ts";
-import { CRON_KEYS, FIELD_SPECS, type FieldSpec, TIME_FIELDS } from "../src/cron/fields.ts";
+import {
+  CRON_KEYS,
+  CRONTAB_KEYS,
+  FIELD_SPECS,
+  type FieldSpec,
+  TIME_FIELDS,
+} from "../src/cron/fields.ts";
+import { CRONTAB_FORM } from "../src/cron/crontab.ts";
+import { MAX_JITTER_SECONDS } from "../src/cron/options.ts";
 import { DATE_FORM } from "../src/cron/trigger.ts";
 
 /** Where the schema lives in the repository, relative to its root. */
@@ -235,13 +243,23 @@ export function buildSchema(): JsonSchema {
     examples: ["UTC", "Europe/Berlin", "America/New_York"],
   };
   cronProperties.jitter = {
-    description: "delay each run by a random 0…N seconds",
+    description: `delay each run by a random 0…N seconds (at most ${MAX_JITTER_SECONDS})`,
     type: "number",
     minimum: 0,
+    maximum: MAX_JITTER_SECONDS,
   };
   if (Object.keys(cronProperties).join() !== CRON_KEYS.join()) {
     throw new Error("the schema's cron keys differ from CRON_KEYS in src/cron/fields.ts");
   }
+
+  const crontabLine: JsonSchema = {
+    description: "a crontab line: minute hour day-of-month month day-of-week (six fields put " +
+      "the second first), or @yearly, @monthly, @weekly, @daily, @hourly",
+    type: "string",
+    pattern: CRONTAB_FORM.source,
+  };
+  const crontabProperties: Record<string, JsonSchema> = { crontab: crontabLine };
+  for (const key of CRONTAB_KEYS.slice(1)) crontabProperties[key] = cronProperties[key];
 
   const topProperties: Record<string, JsonSchema> = {
     steps: {
@@ -270,11 +288,24 @@ export function buildSchema(): JsonSchema {
       ],
     },
     cron: {
-      description:
-        "the schedule (APScheduler 3 CronTrigger fields), used only with --non-interactive",
-      type: "object",
-      properties: cronProperties,
-      additionalProperties: false,
+      description: "the schedule, used only with --non-interactive: a crontab line " +
+        "('0 3 * * 1-5', cronie semantics), a mapping with `crontab` and its options, or the " +
+        "fields of APScheduler 3's CronTrigger",
+      anyOf: [
+        crontabLine,
+        { $ref: "#/definitions/interpolation" },
+        {
+          type: "object",
+          properties: crontabProperties,
+          required: ["crontab"],
+          additionalProperties: false,
+        },
+        {
+          type: "object",
+          properties: cronProperties,
+          additionalProperties: false,
+        },
+      ],
     },
     vars: { description: "free-form values for interpolation: ${vars.name}" },
     python: {

@@ -13,16 +13,15 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { CliDeps } from "./deps.ts";
 
 /** The shells `completions` writes scripts for. */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** A shell `completions` writes a script for. */
-export type Shell = typeof SHELLS[number];
+type Shell = typeof SHELLS[number];
 
 /** One flag, as completion needs it. */
-export interface FlagSpec {
+interface FlagSpec {
   /** `-c`, when the flag has a short form. */
   short?: string;
   /** `--config-file`. */
@@ -36,7 +35,7 @@ export interface FlagSpec {
 }
 
 /** One subcommand, as completion needs it. */
-export interface CommandSpec {
+interface CommandSpec {
   /** `validate`. */
   name: string;
   /** The help text. */
@@ -48,7 +47,7 @@ export interface CommandSpec {
 }
 
 /** The program's commands and flags. */
-export interface CompletionSpec {
+interface CompletionSpec {
   /** The program's name. */
   program: string;
   /** The flags accepted before (or without) a subcommand. */
@@ -113,7 +112,7 @@ function flagSpec(option: OptionLike): FlagSpec {
 }
 
 /** Reads the commands and flags off a commander program. */
-export function specFromProgram(program: CommandLike): CompletionSpec {
+function specFromProgram(program: CommandLike): CompletionSpec {
   return {
     program: program.name(),
     flags: [...program.options.map(flagSpec), HELP],
@@ -134,7 +133,7 @@ export function specFromProgram(program: CommandLike): CompletionSpec {
 }
 
 /** The completion script for one shell. */
-export function completionScript(shell: Shell, spec: CompletionSpec): string {
+function completionScript(shell: Shell, spec: CompletionSpec): string {
   switch (shell) {
     case "bash":
       return bashScript(spec);
@@ -149,12 +148,12 @@ export function completionScript(shell: Shell, spec: CompletionSpec): string {
 export function completionsCommand(
   shell: string,
   program: CommandLike,
-  deps: CliDeps,
+  write: (text: string) => void,
 ): number {
   if (!(SHELLS as readonly string[]).includes(shell)) {
     throw new UsageError(`no completions for shell '${shell}'; choose ${SHELLS.join(", ")}`);
   }
-  deps.stdout(completionScript(shell as Shell, specFromProgram(program)));
+  write(completionScript(shell as Shell, specFromProgram(program)));
   return 0;
 }
 

@@ -8,14 +8,14 @@
  */
 
 import { loadPipeline } from "../config/load.ts";
-import { formatDiagnostic, UsageError } from "../errors.ts";
-import { shellQuote } from "../shell.ts";
+import { formatDiagnostic, UsageError, UserError } from "../errors.ts";
+import { bashQuote } from "../shell.ts";
 import { absolute, relativeTo } from "../path.ts";
 import type { Pipeline } from "../model.ts";
-import type { SpawnSpec } from "../ports.ts";
+import { type FileSystem, FsError, type SpawnSpec } from "../ports.ts";
 import { makeLauncher } from "../run/launch.ts";
 import { renderBatchScript, safeName, sbatchDirectives } from "../run/sbatch.ts";
-import type { CliDeps } from "./deps.ts";
+import type { LoadHost } from "../config/load.ts";
 
 /** The flags of `export`. */
 export interface ExportFlags {
@@ -54,15 +54,17 @@ export interface ExportPlan {
  * its environment (exported in the script, on top of the submitting
  * shell's: `--export=ALL`), its `slurm` options, its `timeout` as the time
  * limit, and writes `<NN>-<step>-<jobid>.out` / `.err` next to itself.
- * `submit.sh` gives all jobs one `CRUDE_LINK_RUN_ID`.
+ * `submit.sh` gives all jobs one `CRUDE_LINK_RUN_ID`. Every value is quoted
+ * so that none can break out of its place (see `renderBatchScript`); a value
+ * that no script can carry is a {@link UserError} naming the step.
  */
 export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
   const { pipeline, specs, baseDir, outDir } = plan;
   const width = Math.max(2, String(pipeline.steps.length).length);
   const files: ExportFile[] = [];
   const submit = [
-    "#!/bin/sh",
-    `# Submits the pipeline of ${pipeline.configFile} to Slurm as a chain of jobs: each`,
+    "#!/bin/bash",
+    `# Submits the pipeline of ${bashQuote(pipeline.configFile)} to Slurm as a chain of jobs: each`,
     "# step starts when the one before it has completed successfully (afterok); when",
     "# one fails, Slurm cancels those after it. Written by 'crude-link export slurm'.",
     "set -u",
@@ -88,18 +90,23 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
     const name = `${prefix}.sbatch`;
     const cwd = absolute(spec.cwd ?? ".", baseDir);
     const text = renderBatchScript({
+      label: step.name,
       comments: [
-        `Step '${step.name}' (${i + 1} of ${pipeline.steps.length}) of ${pipeline.configFile},`,
+        `Step ${bashQuote(step.name)} (${i + 1} of ${pipeline.steps.length}) of ${
+          bashQuote(pipeline.configFile)
+        },`,
         "written by 'crude-link export slurm'. Submit the whole chain with submit.sh.",
+        "It holds the step's environment as resolved at export, secrets included.",
       ],
       directives: sbatchDirectives({
         label: step.name,
         chdir: cwd,
-        output: `${outDir}/${prefix}-%j.out`,
-        error: `${outDir}/${prefix}-%j.err`,
+        output: { path: `${outDir}/${prefix}-`, pattern: "%j.out" },
+        error: { path: `${outDir}/${prefix}-`, pattern: "%j.err" },
         slurm: step.slurm,
         timeoutMs: step.timeoutMs,
       }),
+      cwd,
       env: {
         ...spec.env,
         CRUDE_LINK_STEP: step.name,
@@ -111,9 +118,9 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
     files.push({ name, text });
     submit.push(
       i === 0
-        ? `submit ${shellQuote(step.name)} ${name}`
+        ? `submit ${bashQuote(step.name)} ${bashQuote(name)}`
         : `submit ${
-          shellQuote(step.name)
+          bashQuote(step.name)
         } ${name} --dependency=afterok:$id --kill-on-invalid-dep=yes`,
     );
   });
@@ -125,8 +132,34 @@ export function renderSlurmExport(plan: ExportPlan): ExportFile[] {
   return files;
 }
 
-/** Writes the export; returns the exit status. */
-export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps): number {
+/** What `export` needs from the machine. */
+export interface ExportDeps {
+  /** Config loading and interpreter lookup. */
+  host: LoadHost;
+  /** Where the files go. */
+  fs: FileSystem;
+  /** The folder crude-link was started in. */
+  cwd: string;
+  /** This process's id (names the temporary files). */
+  pid: number;
+  /** Standard output. */
+  stdout(text: string): void;
+  /** Standard error. */
+  stderr(text: string): void;
+}
+
+/**
+ * Writes the export; returns the exit status. The files are created with
+ * mode 0700 (they hold the resolved environment, secrets included), so the
+ * umask narrows them further and nothing widens them. They are written
+ * under temporary names and then renamed into place, so that a failure
+ * leaves none cut short.
+ */
+export function exportCommand(
+  target: string,
+  flags: ExportFlags,
+  deps: ExportDeps,
+): number {
   if (target !== "slurm") {
     throw new UsageError(
       `cannot export to '${target}'`,
@@ -149,7 +182,7 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
   });
   const paths = files.map((f) => `${outDir}/${f.name}`);
   if (!flags.force) {
-    const existing = paths.filter((p) => deps.host.exists(p));
+    const existing = paths.filter((p) => deps.fs.stat(p) !== undefined);
     if (existing.length > 0) {
       throw new UsageError(
         `${existing.map((p) => `'${p}'`).join(", ")} already ${
@@ -159,15 +192,55 @@ export function exportCommand(target: string, flags: ExportFlags, deps: CliDeps)
       );
     }
   }
-  Deno.mkdirSync(outDir, { recursive: true });
-  files.forEach((f, i) => {
-    Deno.writeTextFileSync(paths[i], f.text, { mode: 0o755 });
-    if (Deno.build.os !== "windows") Deno.chmodSync(paths[i], 0o755);
-    deps.stdout(`wrote ${relativeTo(paths[i], deps.cwd)}\n`);
-  });
+  // Every file is written under a temporary name first, then renamed into
+  // place: a full disk or a killed export leaves no script cut short, and
+  // --force replaces a file by a new one (never keeping an old, wider mode).
+  const temps = files.map((f) => `${outDir}/.${f.name}.${deps.pid}.tmp`);
+  const written: string[] = [];
+  let renamed = 0;
+  try {
+    deps.fs.mkdirp(outDir);
+    files.forEach((f, i) => {
+      try {
+        deps.fs.writeText(temps[i], f.text, { createNew: true, mode: 0o700 });
+      } catch (e) {
+        // One cut short (a full disk) is ours to remove; one that was there is not.
+        if (!(e instanceof FsError && e.kind === "already-exists")) written.push(temps[i]);
+        throw e;
+      }
+      written.push(temps[i]);
+    });
+    temps.forEach((t, i) => {
+      deps.fs.rename(t, paths[i]);
+      renamed++;
+    });
+  } catch (e) {
+    if (!(e instanceof FsError)) throw e;
+    for (const t of written) {
+      try {
+        deps.fs.remove(t);
+      } catch {
+        // Renamed already, or gone.
+      }
+    }
+    const failed = temps.includes(e.path) ? paths[temps.indexOf(e.path)] : e.path;
+    throw new UserError(
+      `cannot write the export to '${failed}': ${e.message}; ${
+        renamed === 0 ? "nothing was written" : `only ${paths.slice(0, renamed).join(", ")} were`
+      }`,
+      {
+        hint: e.kind === "no-space"
+          ? "free some space there, or pass --out DIR to write elsewhere"
+          : "pass --out DIR with a folder you can write to",
+      },
+    );
+  }
+  for (const p of paths) deps.stdout(`wrote ${bashQuote(relativeTo(p, deps.cwd))}\n`);
   const submit = relativeTo(`${outDir}/submit.sh`, deps.cwd);
   deps.stdout(
-    `submit the chain on the cluster with: ${submit.includes("/") ? "" : "./"}${submit}\n`,
+    `submit the chain on the cluster with: ${
+      bashQuote(submit.includes("/") ? submit : `./${submit}`)
+    }\n`,
   );
   return 0;
 }

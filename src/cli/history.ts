@@ -5,27 +5,34 @@
  * @module
  */
 
-import pc from "picocolors";
-import { stateDirFor } from "../history/state.ts";
+import { colors } from "../ansi.ts";
+import { UserError } from "../errors.ts";
+import { describeHistoryError } from "../history/recorder.ts";
+import { historyPathIn, stateDirFor } from "../history/state.ts";
+import { formatDuration, formatExit } from "../log/format.ts";
 import {
   type AttemptRecord,
-  HISTORY_FILE,
-  HistoryStore,
+  FsError,
+  HistoryError,
+  type HistoryStore,
   type RunRecord,
-} from "../history/store.ts";
-import { formatDuration } from "../log/format.ts";
-import type { CliDeps } from "./deps.ts";
+  type System,
+} from "../ports.ts";
 
 /** The flags of `history`. */
 export interface HistoryFlags {
+  /** The config whose state folder holds the history. */
   configFile: string;
+  /** The state folder, when not next to the config. */
   stateDir?: string;
+  /** How many runs, newest first. */
   limit: number;
+  /** Print JSON instead of the table. */
   json?: boolean;
 }
 
 /** A run with its steps, as shown. */
-export interface RunView {
+interface RunView {
   id: string;
   config: string;
   trigger: string;
@@ -37,7 +44,7 @@ export interface RunView {
 }
 
 /** A step of a run, as shown. */
-export interface StepView {
+interface StepView {
   name: string;
   status: string;
   attempts: {
@@ -48,55 +55,90 @@ export interface StepView {
     outcome: string;
     exitCode: number | null;
     signal: string | null;
+    /** How it ended, in the words of the console and the log; "" while it runs. */
+    exit: string;
   }[];
   durationMs: number;
+  /** How its last attempt ended, when that was not ok. */
   exit: string;
 }
 
-/** Prints the history; returns the exit status. */
-export function historyCommand(flags: HistoryFlags, deps: CliDeps): number {
+/**
+ * Prints the history; returns the exit status. Opens the database
+ * read-only (it writes nothing, also not to mark runs whose process is
+ * gone: those are shown as interrupted); a database that cannot be read is
+ * a {@link UserError} naming the file, why, and what to do (exit 2).
+ */
+export function historyCommand(flags: HistoryFlags, system: System): number {
+  const { out } = system.console;
   const dir = stateDirFor(flags.configFile, flags.stateDir);
-  const path = `${dir}/${HISTORY_FILE}`;
-  if (!deps.host.exists(path)) {
-    if (flags.json) deps.stdout("[]\n");
-    else deps.stdout(`No runs recorded yet (no history in ${dir}/).\n`);
+  const path = historyPathIn(dir);
+  let found;
+  try {
+    found = system.fs.stat(path);
+  } catch (e) {
+    if (!(e instanceof FsError)) throw e;
+    throw new UserError(`cannot read the run history '${path}': ${e.reason}`, {
+      hint: "check the permissions of the state folder, or pass --state-dir DIR",
+    });
+  }
+  if (found === undefined) {
+    out.write(flags.json ? "[]\n" : `No runs recorded yet (no history in ${dir}/).\n`);
     return 0;
   }
-  const store = HistoryStore.open(path);
   let views: RunView[];
+  let store: HistoryStore | undefined;
   try {
-    store.recoverInterrupted(deps.process.hostname, deps.process.isAlive);
-    views = store.recentRuns(flags.limit).map((run) => viewOf(run, store.attempts(run.id), store));
+    store = system.history.open(path, "read-only");
+    const opened = store;
+    const gone = (run: RunRecord) =>
+      run.status === "running" && run.hostname === system.host.hostname &&
+      !system.host.isAlive(run.pid);
+    views = opened.recentRuns(flags.limit).map((run) =>
+      viewOf(run, opened.attempts(run.id), opened, gone(run))
+    );
+  } catch (e) {
+    if (!(e instanceof HistoryError)) throw e;
+    const { reason, hint } = describeHistoryError(e);
+    throw new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
   } finally {
-    store.close();
+    store?.close();
   }
   if (flags.json) {
-    deps.stdout(JSON.stringify(views, null, 2) + "\n");
+    out.write(JSON.stringify(views, null, 2) + "\n");
     return 0;
   }
-  const color = deps.stdoutIsTerminal && !deps.env.NO_COLOR;
-  deps.stdout(
+  const color = out.isTerminal && !system.host.env.NO_COLOR;
+  out.write(
     views.length === 0
       ? `No runs recorded yet in ${dir}/.\n`
-      : renderTable(views, color, deps.timeZone),
+      : renderTable(views, color, system.host.timeZone),
   );
   return 0;
 }
 
-function viewOf(run: RunRecord, attempts: AttemptRecord[], store: HistoryStore): RunView {
+/** `gone`: the run is recorded as running but its process no longer exists. */
+function viewOf(
+  run: RunRecord,
+  attempts: AttemptRecord[],
+  store: HistoryStore,
+  gone: boolean,
+): RunView {
   const final = store.runSteps(run.id);
+  const outcomeOf = (a: AttemptRecord) =>
+    gone && a.outcome === "running" ? "interrupted" : a.outcome;
   const steps = run.stepNames.map((name, index): StepView => {
     const mine = attempts.filter((a) => a.stepIndex === index);
     const last = mine.at(-1);
+    const lastOutcome = last && outcomeOf(last);
+    const ok = last?.exit?.kind === "exited" && last.exit.code === 0;
     const status = final.find((s) => s.stepIndex === index)?.status ??
       (!last
         ? "not-run"
-        : last.outcome === "running"
-        ? "running"
-        : last.outcome === "exited" && last.exitCode === 0
+        : lastOutcome === "running" || lastOutcome === "interrupted"
+        ? lastOutcome
+        : ok
         ? "ok"
-        : last.outcome === "interrupted"
-        ? "interrupted"
         : "failed");
     return {
       name,
@@ -106,19 +148,26 @@ function viewOf(run: RunRecord, attempts: AttemptRecord[], store: HistoryStore):
         commandLine: a.commandLine,
         startedAt: new Date(a.startedAt).toISOString(),
         durationMs: a.durationMs,
-        outcome: a.outcome,
-        exitCode: a.exitCode,
-        signal: a.signal,
+        outcome: outcomeOf(a),
+        exitCode: a.exit?.kind === "exited" ? a.exit.code : null,
+        signal: a.exit?.kind === "signaled" ? a.exit.signal : null,
+        exit: a.exit ? formatExit(a.exit) : "",
       })),
       durationMs: mine.reduce((sum, a) => sum + (a.durationMs ?? 0), 0),
-      exit: last ? describeAttempt(last) : "",
+      exit: !last || ok
+        ? ""
+        : last.exit
+        ? formatExit(last.exit)
+        : lastOutcome === "interrupted"
+        ? "crude-link was stopped"
+        : "",
     };
   });
   return {
     id: run.id,
     config: run.configPath,
     trigger: run.trigger,
-    status: run.status,
+    status: gone ? "interrupted" : run.status,
     startedAt: new Date(run.startedAt).toISOString(),
     endedAt: run.endedAt === null ? null : new Date(run.endedAt).toISOString(),
     durationMs: run.endedAt === null ? null : run.endedAt - run.startedAt,
@@ -126,32 +175,8 @@ function viewOf(run: RunRecord, attempts: AttemptRecord[], store: HistoryStore):
   };
 }
 
-/**
- * How an attempt ended, for people: `exit status 3`, `killed by SIGKILL`,
- * `timed out after 1h 30m`, `could not start: …`, `crude-link was stopped`;
- * "" for a success or an attempt still running.
- */
-export function describeAttempt(
-  a: Pick<AttemptRecord, "outcome" | "exitCode" | "signal" | "message">,
-): string {
-  switch (a.outcome) {
-    case "exited":
-      return a.exitCode === 0 ? "" : `exit status ${a.exitCode}`;
-    case "signaled":
-      return `killed by ${a.signal}`;
-    case "timed-out":
-      return `timed out after ${formatDuration(Number(a.message))}`;
-    case "failed-to-start":
-      return `could not start: ${a.message}`;
-    case "interrupted":
-      return "crude-link was stopped";
-    default:
-      return "";
-  }
-}
-
 function renderTable(views: RunView[], color: boolean, timeZone: string): string {
-  const c = pc.createColors(color);
+  const c = colors(color);
   const paint = (status: string, text: string) =>
     status === "ok"
       ? c.green(text)

@@ -8,7 +8,7 @@
 
 import denoJson from "../../deno.json" with { type: "json" };
 import { UsageError, UserError } from "../errors.ts";
-import type { CliDeps } from "./deps.ts";
+import { FsError, type System } from "../ports.ts";
 import { absolute, dirname, join } from "../path.ts";
 import { shellQuote } from "../shell.ts";
 
@@ -192,13 +192,23 @@ const ABOUT: Record<string, string> = {
 export function initCommand(
   dir: string | undefined,
   flags: InitFlags,
-  deps: CliDeps,
+  system: System,
 ): number {
+  const { fs, host } = system;
+  const windows = host.os === "windows";
   const root = dir === undefined || dir === "" || dir === "."
-    ? deps.cwd
-    : absolute(dir, deps.cwd, deps.host.os === "windows");
+    ? host.cwd
+    : absolute(dir, host.cwd, windows);
   const files = starterFiles();
-  if (exists(root) && !Deno.statSync(root).isDirectory) {
+  const exists = (path: string) => {
+    try {
+      return fs.stat(path) !== undefined;
+    } catch {
+      return true; // Cannot look: never overwrite it.
+    }
+  };
+  // `root/.` exists only when root is a folder (or a link to one).
+  if (fs.exists(root) && !fs.exists(`${root}/.`)) {
     throw new UsageError(`'${dir}' exists and is not a folder; nothing was written`);
   }
   const shown = (path: string) =>
@@ -217,12 +227,13 @@ export function initCommand(
   for (const [path, content] of Object.entries(files)) {
     const full = join(root, path);
     try {
-      Deno.mkdirSync(dirname(full, deps.host.os === "windows"), { recursive: true });
-      Deno.writeTextFileSync(full, content);
+      fs.mkdirp(dirname(full, windows));
+      fs.writeText(full, content);
     } catch (e) {
-      throw new UserError(
-        `cannot write '${shown(path)}': ${e instanceof Error ? e.message : e}`,
-      );
+      if (!(e instanceof FsError)) throw e;
+      throw new UserError(`cannot write '${shown(path)}': ${e.reason}`, {
+        hint: "choose a folder you may write: crude-link init DIR",
+      });
     }
   }
 
@@ -231,22 +242,12 @@ export function initCommand(
     `  ${shown(p).padEnd(width)}  ${ABOUT[p]}${existing.includes(p) ? " (overwritten)" : ""}`
   );
   const cd = dir === undefined || dir === "." ? "" : `cd ${shellQuote(trimSlash(dir))} && `;
-  deps.stdout(
+  system.console.out.write(
     `Wrote a starter pipeline:\n${lines.join("\n")}\n\n` +
       `The steps need a Python that has fire (pip install fire). Next:\n` +
       `  ${cd}crude-link --config-file config.yaml\n`,
   );
   return 0;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
-    throw e;
-  }
 }
 
 function trimSlash(path: string): string {

@@ -1,7 +1,7 @@
 /**
  * The command line: commander wiring, one file per command, and the one
  * place where errors become exit statuses (0 ok, 1 a step failed, 2 bad
- * config or usage, 130/143 stopped by SIGINT/SIGTERM).
+ * config or usage, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM).
  *
  * @module
  */
@@ -9,7 +9,8 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import { didYouMean, UsageError, UserError } from "../errors.ts";
-import type { CliDeps } from "./deps.ts";
+import { loadHost } from "../app/host.ts";
+import type { System } from "../ports.ts";
 import type { ExportFlags } from "./export.ts";
 import { runCommand, type RunFlags } from "./run.ts";
 
@@ -20,13 +21,23 @@ import type { HistoryFlags } from "./history.ts";
 import type { ServeFlags } from "./serve.ts";
 
 /** The version printed by `--version`. */
-export const VERSION: string = denoJson.version;
+const VERSION: string = denoJson.version;
 
 /**
- * Runs crude-link with the given arguments (without the program name) and
- * returns the exit status.
+ * Runs crude-link with the given arguments (without the program name) on
+ * the given machine (`createSystem()` from `src/io/system.ts` for the real
+ * one), and returns the exit status once its output is written.
  */
-export async function main(argv: string[], deps: CliDeps): Promise<number> {
+export async function main(argv: string[], system: System): Promise<number> {
+  const code = await dispatch(argv, system);
+  // A console nobody reads must not keep crude-link from exiting.
+  await Promise.all([system.console.out.drain(2000), system.console.err.drain(2000)]);
+  return code;
+}
+
+async function dispatch(argv: string[], system: System): Promise<number> {
+  const stdout = (text: string) => void system.console.out.write(text);
+  const stderr = (text: string) => void system.console.err.write(text);
   let exitCode = 0;
   const program = new Command("crude-link")
     .description(
@@ -37,8 +48,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .helpOption("-h, --help", "show help")
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => deps.stdout(s),
-      writeErr: (s) => deps.stderr(s),
+      writeOut: stdout,
+      writeErr: stderr,
       outputError: (s, write) => write(s.replace(/^error: /, "error: ")),
     })
     .showHelpAfterError("(run 'crude-link --help' for usage)")
@@ -46,7 +57,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       "after",
       `
 Exit status: 0 success, 1 a step failed, 2 bad config or usage,
-130/143 stopped by SIGINT/SIGTERM.
+129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
 
 Examples:
   crude-link --config-file config.yaml            run once, ask on failure
@@ -64,7 +75,7 @@ Examples:
     ...defined(flags),
   });
   const run = async (flags: RunFlags) => {
-    exitCode = await runCommand(withTop(flags), deps);
+    exitCode = await runCommand(withTop(flags), system);
   };
   addRunOptions(program, true)
     .enablePositionalOptions()
@@ -94,7 +105,10 @@ Examples:
     .description("check the config file and the steps' scripts; run nothing")
     .addOption(configFileOption(false))
     .action(async (flags: { configFile?: string }) => {
-      exitCode = (await import("./validate.ts")).validateCommand(withTop(flags).configFile!, deps);
+      exitCode = (await import("./validate.ts")).validateCommand(
+        withTop(flags).configFile!,
+        system,
+      );
     });
 
   program.command("history")
@@ -107,7 +121,7 @@ Examples:
       const top = withTop(flags);
       exitCode = (await import("./history.ts")).historyCommand(
         { ...flags, configFile: top.configFile!, stateDir: flags.stateDir },
-        deps,
+        system,
       );
     });
 
@@ -126,7 +140,7 @@ Examples:
         exitCode = (await import("./next.ts")).nextCommand({
           ...flags,
           configFile: withTop(flags).configFile!,
-        }, deps);
+        }, system);
       },
     );
 
@@ -141,7 +155,14 @@ Examples:
         exitCode = (await import("./export.ts")).exportCommand(target, {
           ...flags,
           configFile: withTop(flags).configFile!,
-        }, deps);
+        }, {
+          host: loadHost(system),
+          fs: system.fs,
+          cwd: system.host.cwd,
+          pid: system.host.pid,
+          stdout,
+          stderr,
+        });
       },
     );
 
@@ -169,14 +190,14 @@ Examples:
     .argument("[dir]", "the project folder, created when missing (default: this folder)")
     .option("--force", "overwrite files that exist already")
     .action(async (dir: string | undefined, flags: InitFlags) => {
-      exitCode = (await import("./init.ts")).initCommand(dir, flags, deps);
+      exitCode = (await import("./init.ts")).initCommand(dir, flags, system);
     });
 
   program.command("completions")
     .description("print a shell completion script (bash, zsh or fish)")
     .addArgument(new Argument("<shell>", "the shell").choices(SHELLS))
     .action((shell: string) => {
-      exitCode = completionsCommand(shell, program, deps);
+      exitCode = completionsCommand(shell, program, stdout);
     });
 
   try {
@@ -190,7 +211,7 @@ Examples:
       return 2;
     }
     if (e instanceof UserError) {
-      deps.stderr(e.render() + "\n");
+      stderr(e.render() + "\n");
       return e.exitCode;
     }
     throw e;

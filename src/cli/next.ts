@@ -6,9 +6,10 @@
  */
 
 import { readConfig } from "../config/load.ts";
-import { formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
+import { describeTrigger, formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
 import { formatDiagnostic, UsageError, UserError } from "../errors.ts";
-import type { CliDeps } from "./deps.ts";
+import { loadHost } from "../app/host.ts";
+import type { System } from "../ports.ts";
 
 /** The flags of `next`. */
 export interface NextFlags {
@@ -27,9 +28,10 @@ export interface NextFlags {
  * in the schedule's zone with its offset. Only the config's syntax and
  * schedule are checked: the steps' scripts need not exist here.
  */
-export function nextCommand(flags: NextFlags, deps: CliDeps): number {
-  const { pipeline } = readConfig(flags.configFile, deps.host);
-  for (const w of pipeline.warnings) deps.stderr(formatDiagnostic(w, "warning") + "\n");
+export function nextCommand(flags: NextFlags, system: System): number {
+  const { out, err } = system.console;
+  const { pipeline } = readConfig(flags.configFile, loadHost(system));
+  for (const w of pipeline.warnings) err.write(formatDiagnostic(w, "warning") + "\n");
   const cron = pipeline.cron;
   if (!cron) {
     throw new UserError(`${flags.configFile} has no 'cron' section, so it has no fire times`, {
@@ -37,16 +39,21 @@ export function nextCommand(flags: NextFlags, deps: CliDeps): number {
     });
   }
   const from = flags.from === undefined
-    ? Temporal.Instant.fromEpochMilliseconds(deps.clock.nowMs())
+    ? Temporal.Instant.fromEpochMilliseconds(system.clock.nowMs())
     : parseFrom(flags.from, cron.trigger.timeZone);
   const times = upcomingFireTimes(cron.trigger, from, flags.count).map(
     formatFireTime,
   );
-  deps.stdout(
+  // The schedule in its normalised form, for people: on stderr, so that
+  // stdout stays one fire time per line for scripts.
+  if (!flags.json) {
+    err.write(`schedule: ${describeTrigger(cron.trigger)} in ${cron.trigger.timeZone}\n`);
+  }
+  out.write(
     flags.json ? JSON.stringify(times) + "\n" : times.map((t) => t + "\n").join(""),
   );
   if (times.length < flags.count) {
-    deps.stderr(
+    err.write(
       times.length === 0
         ? "The schedule has no fire time after the start.\n"
         : `The schedule has only ${times.length} fire time${
@@ -61,7 +68,7 @@ export function nextCommand(flags: NextFlags, deps: CliDeps): number {
  * `--from`: an instant (`2026-11-25T10:00:00Z`, `…+01:00`), or a date-time or
  * date without an offset, read in the schedule's zone.
  */
-export function parseFrom(value: string, timeZone: string): Temporal.Instant {
+function parseFrom(value: string, timeZone: string): Temporal.Instant {
   const text = value.trim().replace(" ", "T");
   try {
     return Temporal.Instant.from(text);

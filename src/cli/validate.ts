@@ -7,25 +7,27 @@
 import { loadPipeline } from "../config/load.ts";
 import { describeTrigger, formatFireTime, nextFireTime } from "../cron/trigger.ts";
 import { formatDiagnostic } from "../errors.ts";
-import type { CliDeps } from "./deps.ts";
+import { loadHost } from "../app/host.ts";
+import type { System } from "../ports.ts";
 
 /** Validates the config file; returns the exit status (0, or throws a ConfigError). */
-export function validateCommand(configFile: string, deps: CliDeps): number {
-  const pipeline = loadPipeline(configFile, deps.host);
+export function validateCommand(configFile: string, system: System): number {
+  const pipeline = loadPipeline(configFile, loadHost(system));
+  const { out, err } = system.console;
   for (const w of pipeline.warnings) {
-    deps.stderr(formatDiagnostic(w, "warning") + "\n");
+    err.write(formatDiagnostic(w, "warning") + "\n");
   }
   const n = pipeline.steps.length;
-  deps.stdout(
+  out.write(
     `${configFile}: ok, ${n} step${n === 1 ? "" : "s"}: ${
       pipeline.steps.map((s) => s.name).join(" → ")
     }\n`,
   );
   const cron = pipeline.cron;
   if (cron) {
-    const now = Temporal.Instant.fromEpochMilliseconds(deps.clock.nowMs());
+    const now = Temporal.Instant.fromEpochMilliseconds(system.clock.nowMs());
     const next = nextFireTime(cron.trigger, now);
-    deps.stdout(
+    out.write(
       `schedule: ${describeTrigger(cron.trigger)} in ${cron.trigger.timeZone}; ${
         next ? `next fire time ${formatFireTime(next)}` : "no further fire time"
       } (used only with --non-interactive)\n`,

@@ -5,43 +5,63 @@
  * nested (`${vars.${vars.which}}`) and inside longer strings
  * (`${vars.root}/data`). `\${` is a literal `${`. A value that is exactly one
  * interpolation keeps the type of what it refers to (an int stays an int, a
- * mapping stays a mapping); one inside a longer string becomes text.
+ * mapping stays a mapping); one inside a longer string becomes text, as
+ * Python's `str()` writes the value.
  *
  * Pure: the environment comes in as an argument.
  *
  * @module
  */
 
-import { isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
-import { type Diagnostic, didYouMean, type SourcePos } from "../errors.ts";
-import { mapEntries, nodePos, type ParsedYaml, resolveAlias } from "./parse.ts";
+import type { SourcePos } from "../errors.ts";
+import { suggest } from "./keys.ts";
+import type { Collector } from "./collector.ts";
+import { pythonStr } from "./scalars.ts";
+import { show } from "./text.ts";
+import {
+  type ConfigDocument,
+  deref,
+  entryOf,
+  type ScalarNode,
+  type ScalarValue,
+  type ValueNode,
+} from "./tree.ts";
 
 /** What a string resolves to: a plain value, or a node (a whole-string reference to a mapping or list). */
 export type Resolved =
-  | { kind: "value"; value: unknown }
-  | { kind: "node"; node: Node };
+  | { kind: "value"; value: ScalarValue }
+  | { kind: "node"; node: ValueNode };
 
 /** Signals a problem that has already been recorded as a diagnostic. */
 class Reported extends Error {}
 
 const MAX_DEPTH = 64;
 
-/** Resolves interpolations in the scalars of one parsed config file. */
+/** The longest text interpolation may build (references inside references multiply). */
+export const MAX_TEXT = 1_000_000;
+
+/** How many names a "has: …" hint lists. */
+const LISTED = 12;
+
+/** Resolves interpolations in the scalars of one config document. */
 export class Interpolator {
-  readonly #parsed: ParsedYaml;
+  readonly #doc: ConfigDocument;
   readonly #env: Record<string, string | undefined>;
-  readonly #problems: Diagnostic[];
+  readonly #out: Collector;
   /** The references being resolved, innermost last (for cycles). */
   readonly #stack: string[] = [];
-  readonly #cache = new Map<Node, Resolved>();
-  readonly #failed = new Set<Node>();
+  readonly #cache = new Map<ScalarNode, Resolved>();
+  readonly #failed = new Set<ScalarNode>();
   readonly #reported = new Set<string>();
+  /** How many `${…}` are open inside the one being evaluated (`${a.${b}}`). */
+  #nested = 0;
+  #tooDeep = false;
 
-  /** Problems go to `problems`, one per failing scalar. */
-  constructor(parsed: ParsedYaml, env: Record<string, string | undefined>, problems: Diagnostic[]) {
-    this.#parsed = parsed;
+  /** Problems go to `out`, one per failing scalar. */
+  constructor(doc: ConfigDocument, env: Record<string, string | undefined>, out: Collector) {
+    this.#doc = doc;
     this.#env = env;
-    this.#problems = problems;
+    this.#out = out;
   }
 
   /** True when the text holds an interpolation. */
@@ -53,7 +73,7 @@ export class Interpolator {
    * The value of a scalar after interpolation; undefined when it could not be
    * resolved (the problem is recorded, once per scalar).
    */
-  resolve(node: Scalar): Resolved | undefined {
+  resolve(node: ScalarNode): Resolved | undefined {
     if (typeof node.value !== "string" || !node.value.includes("${")) {
       return { kind: "value", value: node.value };
     }
@@ -71,26 +91,23 @@ export class Interpolator {
     }
   }
 
-  #fail(node: Scalar, index: number, message: string, hint?: string): never {
+  #fail(node: ScalarNode, index: number, message: string, hint?: string): never {
     const pos = this.#posIn(node, index);
     const key = `${pos.line}:${pos.col}:${message}`;
     if (!this.#reported.has(key)) {
       this.#reported.add(key);
-      this.#problems.push({ pos, message, hint });
+      this.#out.error(pos, message, hint);
     }
     throw new Reported(message);
   }
 
   /** The position of character `index` of a scalar's text, when it is on one line. */
-  #posIn(node: Scalar, index: number): SourcePos {
-    const start = nodePos(this.#parsed, node);
-    const text = String(node.value);
-    if (text.slice(0, index).includes("\n")) return start;
-    const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE" ? 1 : 0;
-    return { ...start, col: start.col + quoted + index };
+  #posIn(node: ScalarNode, index: number): SourcePos {
+    if (node.text.slice(0, index).includes("\n")) return node.pos;
+    return { ...node.pos, col: node.pos.col + (node.quoted ? 1 : 0) + index };
   }
 
-  #resolveText(text: string, node: Scalar): Resolved {
+  #resolveText(text: string, node: ScalarNode): Resolved {
     const parts = this.#split(text, node);
     if (parts.length === 1 && typeof parts[0] !== "string") {
       return this.#evaluate(parts[0].inner, parts[0].index, node);
@@ -106,19 +123,27 @@ export class Interpolator {
         this.#fail(
           node,
           part.index,
-          `'\${${part.inner}}' refers to a ${
-            isMap(r.node) ? "mapping" : "list"
+          `'\${${show(part.inner)}}' refers to a ${
+            deref(r.node).kind === "map" ? "mapping" : "list"
           }, which cannot be put inside a longer string`,
           "refer to a single value, or make the whole value the interpolation",
         );
       }
-      out += stringify(r.value);
+      out += pythonStr(r.value);
+      if (out.length > MAX_TEXT) {
+        this.#fail(
+          node,
+          part.index,
+          `this value would be longer than ${MAX_TEXT.toLocaleString("en-US")} characters`,
+          "references repeat what they point to, and nested ones multiply: refer to shorter values",
+        );
+      }
     }
     return { kind: "value", value: out };
   }
 
   /** Splits text into literal pieces and top-level `${…}` expressions (inner text still raw). */
-  #split(text: string, node: Scalar): (string | { inner: string; index: number })[] {
+  #split(text: string, node: ScalarNode): (string | { inner: string; index: number })[] {
     const parts: (string | { inner: string; index: number })[] = [];
     let literal = "";
     let i = 0;
@@ -144,7 +169,12 @@ export class Interpolator {
         }
       }
       if (depth !== 0) {
-        this.#fail(node, i, `'${text.slice(i)}' has no closing '}'`, "write ${path.to.value}");
+        this.#fail(
+          node,
+          i,
+          `'${show(text.slice(i))}' has no closing '}'`,
+          "write ${path.to.value}",
+        );
       }
       if (literal) parts.push(literal);
       literal = "";
@@ -156,17 +186,31 @@ export class Interpolator {
   }
 
   /** Evaluates the inside of one `${…}`: nested interpolations first, then a resolver or a path. */
-  #evaluate(inner: string, index: number, node: Scalar): Resolved {
-    if (this.#stack.length > MAX_DEPTH) {
-      this.#fail(node, index, `interpolation '\${${inner}}' is nested too deeply`);
+  #evaluate(inner: string, index: number, node: ScalarNode): Resolved {
+    if (this.#stack.length + this.#nested > MAX_DEPTH) {
+      // One chain that is too deep is one problem, wherever its resolution starts.
+      if (this.#tooDeep) throw new Reported("already reported");
+      this.#tooDeep = true;
+      this.#fail(
+        node,
+        index,
+        `interpolation '\${${show(inner)}}' is nested more than ${MAX_DEPTH} levels deep`,
+        "a reference may lead to another, but not through so many; refer to the value directly",
+      );
     }
     let expr = inner;
     if (inner.includes("${")) {
-      const r = this.#resolveText(inner, node);
-      if (r.kind === "node") {
-        this.#fail(node, index, `'\${${inner}}' builds a key from a mapping or list`);
+      this.#nested++;
+      let r: Resolved;
+      try {
+        r = this.#resolveText(inner, node);
+      } finally {
+        this.#nested--;
       }
-      expr = stringify(r.value);
+      if (r.kind === "node") {
+        this.#fail(node, index, `'\${${show(inner)}}' builds a key from a mapping or list`);
+      }
+      expr = pythonStr(r.value);
     }
     expr = expr.trim();
     const colon = expr.indexOf(":");
@@ -176,12 +220,12 @@ export class Interpolator {
     return this.#reference(expr, index, node);
   }
 
-  #resolver(name: string, args: string, index: number, node: Scalar): Resolved {
+  #resolver(name: string, args: string, index: number, node: ScalarNode): Resolved {
     if (name !== "oc.env") {
       this.#fail(
         node,
         index,
-        `resolver '${name}' is not supported`,
+        `resolver '${show(name)}' is not supported`,
         "crude-link supports ${oc.env:NAME} and ${oc.env:NAME,default}, and references like ${vars.data_dir}",
       );
     }
@@ -191,7 +235,7 @@ export class Interpolator {
       this.#fail(
         node,
         index,
-        `'\${oc.env:${args}}' needs an environment variable name`,
+        `'\${oc.env:${show(args)}}' needs an environment variable name`,
         "write ${oc.env:NAME}",
       );
     }
@@ -206,12 +250,12 @@ export class Interpolator {
     );
   }
 
-  #reference(path: string, index: number, node: Scalar): Resolved {
+  #reference(path: string, index: number, node: ScalarNode): Resolved {
     if (path.startsWith(".")) {
       this.#fail(
         node,
         index,
-        `relative interpolation '\${${path}}' is not supported`,
+        `relative interpolation '\${${show(path)}}' is not supported`,
         "write the full dotted path from the top of the file, e.g. ${vars.data_dir}",
       );
     }
@@ -220,7 +264,7 @@ export class Interpolator {
       this.#fail(
         node,
         index,
-        `'\${${path}}' is not a valid reference`,
+        `'\${${show(path)}}' is not a valid reference`,
         "write ${section.key}, e.g. ${vars.data_dir}",
       );
     }
@@ -229,48 +273,48 @@ export class Interpolator {
         node,
         index,
         `interpolation cycle: ${
-          [...this.#stack.slice(this.#stack.indexOf(path)), path].join(" → ")
+          [...this.#stack.slice(this.#stack.indexOf(path)), path].map(show).join(" → ")
         }`,
         "a value cannot refer to itself, directly or through others",
       );
     }
-    let current: Node | null | undefined = this.#parsed.doc.contents as Node | null;
+    let current: ValueNode = this.#doc.root;
     const walked: string[] = [];
     for (const key of keys) {
-      current = current ? resolveAlias(this.#parsed, current, []) : current;
-      let next: Node | null | undefined;
+      const here = deref(current);
+      let next: ValueNode | undefined;
       let options: string[] = [];
-      if (current && isMap(current)) {
-        const entries = mapEntries(this.#parsed, current, []);
-        const hit = entries.find((e) => e.key === key);
-        next = hit ? hit.value : undefined;
-        options = entries.map((e) => e.key);
-        if (hit && next === null) next = null;
-      } else if (current && isSeq(current) && /^\d+$/.test(key)) {
-        next = current.items[Number(key)] as Node | undefined;
+      if (here.kind === "map") {
+        next = entryOf(here, key)?.value;
+        if (next === undefined) options = here.entries.map((e) => e.key);
+      } else if (here.kind === "seq" && /^\d+$/.test(key)) {
+        next = here.items[Number(key)];
       }
       if (next === undefined) {
-        const where = walked.length ? `'${walked.join(".")}'` : "the top of the file";
-        const guess = didYouMean(key, options);
+        const where = walked.length ? `'${show(walked.join("."))}'` : "the top of the file";
+        const guess = suggest(key, options);
         this.#fail(
           node,
           index,
-          `interpolation '\${${path}}' refers to '${
-            [...walked, key].join(".")
+          `interpolation '\${${show(path)}}' refers to '${
+            show([...walked, key].join("."))
           }', which is not defined`,
           guess
-            ? `did you mean '\${${[...walked, guess].join(".")}}'?`
+            ? `did you mean '\${${show([...walked, guess].join("."))}}'?`
             : options.length
-            ? `${where} has: ${options.join(", ")}`
+            ? `${where} has: ${options.slice(0, LISTED).map(show).join(", ")}${
+              options.length > LISTED ? ", …" : ""
+            }`
             : `nothing is defined under ${where}`,
         );
       }
       walked.push(key);
       current = next;
     }
-    if (current === null || current === undefined) return { kind: "value", value: null };
-    const target = resolveAlias(this.#parsed, current, []) ?? current;
-    if (!isScalar(target)) return { kind: "node", node: target };
+    const target = deref(current);
+    if (target.kind === "broken") throw new Reported("already reported");
+    if (target.kind !== "scalar") return { kind: "node", node: current };
+    if (target.empty) return { kind: "value", value: null };
     this.#stack.push(path);
     try {
       if (typeof target.value === "string" && target.value.includes("${")) {
@@ -283,12 +327,12 @@ export class Interpolator {
   }
 
   /** Resolves another scalar (a reference target), reporting its own problems at its own place. */
-  #resolveTextOf(target: Scalar): Resolved {
+  #resolveTextOf(target: ScalarNode): Resolved {
     const cached = this.#cache.get(target);
     if (cached) return cached;
     if (this.#failed.has(target)) throw new Reported("already reported");
     try {
-      const r = this.#resolveText(String(target.value), target);
+      const r = this.#resolveText(target.text, target);
       this.#cache.set(target, r);
       return r;
     } catch (e) {
@@ -298,16 +342,8 @@ export class Interpolator {
   }
 }
 
-/** Python-like text of a value inside a string (`True`, `None`, numbers as written). */
-function stringify(value: unknown): string {
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  return String(value);
-}
-
 /** The default of `${oc.env:NAME,default}`: quoted text, `null`, or the text as written. */
-function parseDefault(raw: string): unknown {
+function parseDefault(raw: string): ScalarValue {
   const text = raw.trim();
   if (text === "null") return null;
   const quoted = /^'(.*)'$|^"(.*)"$/.exec(text);

@@ -20,6 +20,7 @@ import {
   type FieldSpec,
   MONTH_NAMES,
   nameValue,
+  quote,
   type TimeField,
   WEEKDAY_NAMES,
 } from "./fields.ts";
@@ -70,7 +71,7 @@ const RANGE_FORM = /^(?:(\*)|([a-z0-9]+)(?:-([a-z0-9]+))?)(?:\/([0-9]+))?$/;
  * parseField("day_of_week", "mon-fri").expressions;
  * // [{ kind: "range", first: 0, last: 4, step: 1 }]
  * parseField("hour", 24).problems[0].message;
- * // "hour value 24 is out of range: hour takes 0..23"
+ * // "hour value '24' is out of range: hour takes 0..23"
  * ```
  */
 export function parseField(field: TimeField, value: unknown): ParsedField {
@@ -86,14 +87,14 @@ export function parseField(field: TimeField, value: unknown): ParsedField {
   if (typeof value === "number") {
     if (!Number.isInteger(value)) {
       fail(
-        `${field} value ${text} is not a whole number: ${rangeText(spec)}`,
+        `${field} value ${quote(text)} is not a whole number: ${rangeText(spec)}`,
         syntaxHint(spec),
       );
       return result;
     }
     if (value < spec.min || value > spec.max) {
       fail(
-        `${field} value ${text} is out of range: ${rangeText(spec)}`,
+        `${field} value ${quote(text)} is out of range: ${rangeText(spec)}`,
         rangeHint(spec),
       );
       return result;
@@ -108,7 +109,7 @@ export function parseField(field: TimeField, value: unknown): ParsedField {
   }
   if (typeof value !== "string") {
     fail(
-      `Cannot read ${field} value ${text}: expected a number or a string`,
+      `cannot read ${field} value ${quote(text)}: expected a number or a string`,
       syntaxHint(spec),
     );
     return result;
@@ -133,11 +134,11 @@ function parseItem(
   fail: (message: string, hint?: string) => void,
 ): Expression | undefined {
   const field = spec.name;
-  const quoted = `"${whole}"`;
+  const quoted = quote(whole);
   const lower = item.toLowerCase();
   if (item === "") {
     fail(
-      `Cannot read ${field} expression ${quoted}: it has an empty item in its comma list`,
+      `cannot read ${field} expression ${quoted}: it has an empty item in its comma list`,
       syntaxHint(spec),
     );
     return undefined;
@@ -152,8 +153,8 @@ function parseItem(
       );
       if (weekday < 0) {
         fail(
-          `Unknown weekday "${m[2]}" in day expression ${quoted}`,
-          `${suggestion(m[2], WEEKDAY_NAMES)}After "${m[1]}" write a weekday name: ${
+          `unknown weekday ${quote(m[2])} in day expression ${quoted}`,
+          `${suggestion(m[2], WEEKDAY_NAMES)}after ${quote(m[1])} write a weekday name: ${
             WEEKDAY_NAMES.join(", ")
           }`,
         );
@@ -170,7 +171,7 @@ function parseItem(
   const m = RANGE_FORM.exec(lower);
   if (!m) {
     fail(
-      `Cannot read ${field} expression ${quoted}: ${rangeText(spec)}`,
+      `cannot read ${field} expression ${quoted}: ${rangeText(spec)}`,
       syntaxHint(spec),
     );
     return undefined;
@@ -180,17 +181,19 @@ function parseItem(
   let first = spec.min;
   let last = spec.max;
   if (!star) {
-    const a = endpoint(spec, firstText, quoted, fail);
+    const a = endpoint(spec, firstText, whole, fail);
     if (a === undefined) return undefined;
     const b = lastText === undefined
       ? (step === undefined ? a : spec.max)
-      : endpoint(spec, lastText, quoted, fail);
+      : endpoint(spec, lastText, whole, fail);
     if (b === undefined) return undefined;
     if (a > b) {
       fail(
-        `Range "${firstText}-${lastText}" in ${field} expression ${quoted} runs backwards`,
-        `Write the smaller value first; to wrap around from ${firstText} to ${lastText}, ` +
-          `split the range in two: "${wrapAround(spec, firstText, lastText)}"`,
+        `range ${
+          quote(`${firstText}-${lastText}`)
+        } in ${field} expression ${quoted} runs backwards`,
+        `write the smaller value first; to wrap around from ${firstText} to ${lastText}, ` +
+          `split the range in two: ${quote(wrapAround(spec, firstText, lastText))}`,
       );
       return undefined;
     }
@@ -200,17 +203,17 @@ function parseItem(
   if (step !== undefined) {
     if (step === 0) {
       fail(
-        `Step 0 in ${field} expression ${quoted} must be at least 1`,
-        `Use a step from 1 to ${Math.max(1, last - first)}`,
+        `step 0 in ${field} expression ${quoted} must be at least 1`,
+        `use a step from 1 to ${Math.max(1, last - first)}`,
       );
       return undefined;
     }
     if (step > last - first) {
       fail(
-        `Step ${step} in ${field} expression ${quoted} is larger than the span ${first}..${last} it steps through`,
+        `step ${step} in ${field} expression ${quoted} is larger than the span ${first}..${last} it steps through`,
         last > first
-          ? `Use a step from 1 to ${last - first}, or write the single value "${first}"`
-          : `Write the single value "${first}" without a step`,
+          ? `use a step from 1 to ${last - first}, or write the single value ${quote(first)}`
+          : `write the single value ${quote(first)} without a step`,
       );
       return undefined;
     }
@@ -221,15 +224,16 @@ function parseItem(
 function endpoint(
   spec: FieldSpec,
   token: string,
-  quoted: string,
+  whole: string,
   fail: (message: string, hint?: string) => void,
 ): number | undefined {
   const field = spec.name;
+  const where = token === whole.trim().toLowerCase() ? "" : ` in ${quote(whole)}`;
   if (/^[0-9]+$/.test(token)) {
     const n = Number.parseInt(token, 10);
     if (n < spec.min || n > spec.max) {
       fail(
-        `${field} value ${n} in ${quoted} is out of range: ${rangeText(spec)}`,
+        `${field} value ${quote(token)}${where} is out of range: ${rangeText(spec)}`,
         rangeHint(spec),
       );
       return undefined;
@@ -238,7 +242,7 @@ function endpoint(
   }
   if (/^[0-9]/.test(token) || !spec.names) {
     fail(
-      `Cannot read ${field} expression ${quoted}: ${rangeText(spec)}`,
+      `cannot read ${field} expression ${quote(whole)}: ${rangeText(spec)}`,
       syntaxHint(spec),
     );
     return undefined;
@@ -247,7 +251,7 @@ function endpoint(
   if (n === undefined) {
     const kind = field === "month" ? "month" : "weekday";
     fail(
-      `Unknown ${kind} name "${token}" in ${field} expression ${quoted}`,
+      `unknown ${kind} name ${quote(token)} in ${field} expression ${quote(whole)}`,
       `${suggestion(token, spec.names)}${rangeHint(spec)}`,
     );
     return undefined;
@@ -269,9 +273,10 @@ function wrapAround(
   return `${head},${tail}`;
 }
 
-function suggestion(word: string, candidates: readonly string[]): string {
+/** `did you mean 'x'? ` when a candidate is close to `word`, else the empty string. */
+export function suggestion(word: string, candidates: readonly string[]): string {
   const s = didYouMean(word, candidates);
-  return s ? `Did you mean "${s}"? ` : "";
+  return s ? `did you mean ${quote(s)}? ` : "";
 }
 
 /** "hour takes 0..23" and the like, for messages. */
@@ -282,7 +287,7 @@ export function rangeText(spec: FieldSpec): string {
     case "day_of_week":
       return "day_of_week takes 0..6 (0 = Monday) or mon..sun";
     case "day":
-      return `day takes 1..31, "last", "1st fri" … "5th fri" or "last fri"`;
+      return `day takes 1..31, 'last', '1st fri' … '5th fri' or 'last fri'`;
     default:
       return `${spec.name} takes ${spec.min}..${spec.max}`;
   }
@@ -291,19 +296,19 @@ export function rangeText(spec: FieldSpec): string {
 function rangeHint(spec: FieldSpec): string {
   switch (spec.name) {
     case "month":
-      return `Use 1..12 or a name: ${MONTH_NAMES.join(", ")}`;
+      return `use 1..12 or a name: ${MONTH_NAMES.join(", ")}`;
     case "day_of_week":
-      return `Use 0..6 (0 is Monday, 6 is Sunday) or a name: ${WEEKDAY_NAMES.join(", ")}`;
+      return `use 0..6 (0 is Monday, 6 is Sunday) or a name: ${WEEKDAY_NAMES.join(", ")}`;
     default:
-      return `Use a value from ${spec.min} to ${spec.max}`;
+      return `use a value from ${spec.min} to ${spec.max}`;
   }
 }
 
 /** The hint for an expression that cannot be read: which forms to write. */
 function syntaxHint(spec: FieldSpec): string {
   const { value, range, step } = spec.examples;
-  const extra = spec.name === "day" ? `, "last", "1st fri" or "last fri"` : "";
-  return `Write "*", a value like "${value}", a range like "${range}", a step like "*/${step}" or "${range}/${step}"${extra}, or a comma-separated list of these`;
+  const extra = spec.name === "day" ? `, 'last', '1st fri' or 'last fri'` : "";
+  return `write '*', a value like '${value}', a range like '${range}', a step like '*/${step}' or '${range}/${step}'${extra}, or a comma-separated list of these`;
 }
 
 /** Marks `mask[v] = 1` for every value the range expressions of a list allow. */

@@ -10,6 +10,14 @@
  * One problem found in a cron section. `field` is the key of the cron mapping
  * the problem is about (`"hour"`, `"timezone"`, …), or `"cron"` when it is
  * about the schedule as a whole (for example one that can never fire).
+ *
+ * A problem inside a crontab line has `field: "crontab"` (also when the whole
+ * section is the line, `cron: '0 3 * * *'`) and an `offset`: where in the
+ * line the part it is about starts, so that the config loader can point at
+ * `file:line:col` of that crontab field.
+ *
+ * Messages start lower-case and quote what was written in single quotes;
+ * hints say what to do (`did you mean 'fri'?`).
  */
 export interface CronProblem {
   /** The cron key the problem is about, or `"cron"` for the whole section. */
@@ -18,6 +26,42 @@ export interface CronProblem {
   message: string;
   /** What to write instead, when there is something useful to say. */
   hint?: string;
+  /**
+   * For problems inside a crontab line: the 0-based offset (in UTF-16 code
+   * units, as JavaScript strings count) of the crontab field or item the
+   * problem is about, in the line exactly as given (before trimming).
+   */
+  offset?: number;
+}
+
+/** Longest quoted value in a message; longer ones are cut with `…`. */
+const QUOTE_LIMIT = 60;
+
+/**
+ * A value as messages quote it: in single quotes, control characters escaped
+ * (a newline cannot break the message's line) and cut to 60 characters.
+ *
+ * @example
+ * ```ts
+ * quote("fry"); // "'fry'"
+ * quote("a\nb"); // "'a\\nb'"
+ * ```
+ */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? value : String(value);
+  const escaped = text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => {
+      const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+      return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    },
+  );
+  if (escaped.length <= QUOTE_LIMIT) return `'${escaped}'`;
+  let end = QUOTE_LIMIT - 1;
+  // Never cut a surrogate pair in half.
+  if (/[\ud800-\udbff]/.test(escaped[end - 1])) end--;
+  return `'${escaped.slice(0, end)}…'`;
 }
 
 /** The time fields, most significant first (APScheduler's `FIELD_NAMES` order). */
@@ -43,8 +87,11 @@ export const OPTION_KEYS = [
   "jitter",
 ] as const;
 
-/** Every key a cron section may have. */
+/** Every key a cron section in the APScheduler (mapping) form may have. */
 export const CRON_KEYS: readonly string[] = [...TIME_FIELDS, ...OPTION_KEYS];
+
+/** Every key a cron section in the crontab form may have: the line and the options. */
+export const CRONTAB_KEYS: readonly string[] = ["crontab", ...OPTION_KEYS];
 
 /** Weekday names; the index is the number `day_of_week` uses (0 = Monday). */
 export const WEEKDAY_NAMES = [

@@ -58,6 +58,17 @@ function daysUpTo(length: number): number {
   return length >= 31 ? 0x7fff_ffff : (1 << length) - 1;
 }
 
+/** How `day` and `day_of_week` combine when a matcher decides which days match. */
+export interface MatcherOptions {
+  /**
+   * True for Vixie cron's rule: a day matches when its day of the month OR
+   * its weekday matches (crontab lines whose day-of-month and day-of-week
+   * are both restricted). False (the default) for APScheduler's rule: both
+   * must match.
+   */
+  dayOrWeekday?: boolean;
+}
+
 /** Finds matching wall times for one set of compiled field expressions. */
 export class WallMatcher {
   /**
@@ -66,19 +77,26 @@ export class WallMatcher {
    * (fall-back) hour.
    */
   readonly multiPerHour: boolean;
+  /** Whether a day matches when `day` OR `day_of_week` matches (Vixie cron), not both. */
+  readonly dayOrWeekday: boolean;
 
   #years: Int16Array;
   #months: Int16Array;
   #dayStatic: number;
   #dayDynamic: Expression[];
   #weeks: Uint8Array | undefined;
-  #weekdays: number;
+  /** Per weekday of the 1st (0 = Monday): bit d-1 set when day d has an allowed weekday. */
+  #weekdayRows: Int32Array;
   #hours: Int16Array;
   #minutes: Int16Array;
   #seconds: Int16Array;
 
   /** Builds the lookup tables; every expression list must be valid and non-empty. */
-  constructor(fields: Readonly<Record<TimeField, readonly Expression[]>>) {
+  constructor(
+    fields: Readonly<Record<TimeField, readonly Expression[]>>,
+    options: MatcherOptions = {},
+  ) {
+    this.dayOrWeekday = options.dayOrWeekday ?? false;
     this.#years = nextTable(fields.year, MAX_YEAR);
     this.#months = nextTable(fields.month, 12);
     const dayMask = new Uint8Array(33);
@@ -92,7 +110,12 @@ export class WallMatcher {
     this.#weeks = weeks.subarray(1).every((v) => v === 1) ? undefined : weeks;
     const weekdays = new Uint8Array(7);
     fillRangeValues(fields.day_of_week, weekdays);
-    this.#weekdays = weekdays.reduce((bits, v, i) => bits | (v << i), 0);
+    this.#weekdayRows = new Int32Array(7);
+    for (let first = 0; first < 7; first++) {
+      let row = 0;
+      for (let i = 0; i < 31; i++) if (weekdays[(first + i) % 7]) row |= 1 << i;
+      this.#weekdayRows[first] = row;
+    }
     this.#hours = nextTable(fields.hour, 23);
     this.#minutes = nextTable(fields.minute, 59);
     this.#seconds = nextTable(fields.second, 59);
@@ -101,11 +124,13 @@ export class WallMatcher {
 
   /**
    * The days of a month that match `day`, `week` and `day_of_week`, as a bit
-   * mask (bit d-1 for day d).
+   * mask (bit d-1 for day d). `day` and `day_of_week` are ANDed, or ORed
+   * when {@link dayOrWeekday}; `week` always restricts the result.
    */
   monthDays(year: number, month: number): number {
     const length = daysInMonth(year, month);
-    let mask = this.#dayStatic & daysUpTo(length);
+    const inMonth = daysUpTo(length);
+    let mask = this.#dayStatic & inMonth;
     for (const e of this.#dayDynamic) {
       if (e.kind === "last-day") mask |= 1 << (length - 1);
       else if (e.kind === "nth-weekday") {
@@ -113,27 +138,24 @@ export class WallMatcher {
         if (day > 0) mask |= 1 << (day - 1);
       }
     }
-    if (mask === 0 || (this.#weeks === undefined && this.#weekdays === 0x7f)) {
-      return mask;
-    }
     const first = daysFromCivil(year, month, 1);
     const firstWeekday = weekdayOfDays(first);
+    const byWeekday = this.#weekdayRows[firstWeekday] & inMonth;
+    mask = this.dayOrWeekday ? mask | byWeekday : mask & byWeekday;
     const weeks = this.#weeks;
+    if (mask === 0 || weeks === undefined) return mask;
     // ISO weeks change on Mondays only: look each calendar row's week up once.
     let row = -1;
     let rowAllowed = true;
     for (let rest = mask; rest !== 0; rest &= rest - 1) {
       const bit = rest & -rest;
       const i = 31 - Math.clz32(bit);
-      const weekday = (firstWeekday + i) % 7;
-      if (weeks !== undefined) {
-        const r = Math.floor((firstWeekday + i) / 7);
-        if (r !== row) {
-          row = r;
-          rowAllowed = weeks[isoWeekOfDays(first + i)] === 1;
-        }
+      const r = Math.floor((firstWeekday + i) / 7);
+      if (r !== row) {
+        row = r;
+        rowAllowed = weeks[isoWeekOfDays(first + i)] === 1;
       }
-      if (!rowAllowed || (this.#weekdays & (1 << weekday)) === 0) mask &= ~bit;
+      if (!rowAllowed) mask &= ~bit;
     }
     return mask;
   }

@@ -1,13 +1,16 @@
 /**
- * Cron triggers with APScheduler 3 `CronTrigger` semantics: compile the
- * `cron` section of a config into a {@link Trigger}, then ask it for fire
- * times with {@link nextFireTime}. Pure: time is always an argument, and the
- * only outside knowledge used is the built-in `Temporal` time zone data.
+ * Cron triggers: compile the `cron` section of a config, written either as
+ * APScheduler 3 `CronTrigger` fields (mapping.ts) or as a crontab line with
+ * cronie's semantics (crontab.ts), into a {@link Trigger}, then ask it for
+ * fire times with {@link nextFireTime}. Both forms share the search, the DST
+ * policy and the options. Pure: time is always an argument, and the only
+ * outside knowledge used is the built-in `Temporal` time zone data.
  *
  * ```ts
  * const { trigger } = compileTrigger({ day_of_week: "mon-fri", hour: 9 }, "Europe/Berlin");
  * const next = nextFireTime(trigger!, Temporal.Instant.from("2026-11-27T12:00:00Z"));
  * formatFireTime(next!); // "2026-11-30T09:00:00+01:00"
+ * compileTrigger("0 9 * * mon-fri", "Europe/Berlin"); // the same schedule as a crontab line
  * ```
  *
  * ## DST policy (better than APScheduler's)
@@ -30,6 +33,11 @@
  *   keeps firing every 15 real minutes through the repeated hour; `minute: 0`
  *   and `hour: 2, minute: 30` fire once).
  *
+ * Crontab lines follow the same policy. cronie is close but not equal: it
+ * runs a skipped fixed-time job right at the jump (03:00, not 03:30), and
+ * reruns jobs whose minute or hour field starts with `*` in a repeated hour
+ * (`30 * * * *` fires twice at 02:30; here once, as it fires once an hour).
+ *
  * ## Other differences from APScheduler 3
  *
  * - A schedule that can never fire (`{month: 2, day: 30}`) is a compile
@@ -45,22 +53,22 @@
 
 import { didYouMean } from "../errors.ts";
 import { SECONDS_PER_DAY } from "./calendar.ts";
-import { type Expression, parseField } from "./expressions.ts";
+import { neverFiresProblem, parseCrontab } from "./crontab.ts";
 import {
-  CRON_KEYS,
   type CronProblem,
+  CRONTAB_KEYS,
   type EffectiveField,
-  effectiveFields,
+  OPTION_KEYS,
+  quote,
   TIME_FIELDS,
   type TimeField,
-  WEEKDAY_NAMES,
 } from "./fields.ts";
+import { compileMappingFields, describeGiven, neverFiresHint } from "./mapping.ts";
+import { type CompiledOptions, compileOptions, type CronValue } from "./options.ts";
 import { WallMatcher } from "./search.ts";
 import {
-  canonicalZone,
   ceilSeconds,
   floorSeconds,
-  knownZones,
   nextTransition,
   offsetAt,
   previousTransition,
@@ -69,9 +77,11 @@ import {
 
 export type { CronProblem } from "./fields.ts";
 export type { TimeField } from "./fields.ts";
+export type { CronValue } from "./options.ts";
+export { DATE_FORM, MAX_JITTER_SECONDS } from "./options.ts";
 
-/** A compiled schedule; make one with {@link compileTrigger}. */
-export interface Trigger {
+/** What every compiled schedule has, whichever form it was written in. */
+export interface TriggerBase {
   /** The IANA zone (canonical id) whose wall clock the fields are read in. */
   readonly timeZone: string;
   /**
@@ -83,11 +93,32 @@ export interface Trigger {
   readonly startDate: Temporal.ZonedDateTime | undefined;
   /** The last instant the schedule may fire (inclusive, whole seconds), if any. */
   readonly endDate: Temporal.ZonedDateTime | undefined;
-  /** Every time field's expression after the defaults rule, and whether it was written. */
-  readonly fields: Readonly<Record<TimeField, EffectiveField>>;
   /** Internal: the wall-clock search over the compiled fields. */
   readonly matcher: WallMatcher;
 }
+
+/** A schedule written as APScheduler fields (`cron: {hour: 3}`). */
+export interface MappingTrigger extends TriggerBase {
+  /** Which form the schedule was written in. */
+  readonly form: "mapping";
+  /** Every time field's expression after the defaults rule, and whether it was written. */
+  readonly fields: Readonly<Record<TimeField, EffectiveField>>;
+}
+
+/** A schedule written as a crontab line (`cron: '0 3 * * *'` or `cron: {crontab: …}`). */
+export interface CrontabTrigger extends TriggerBase {
+  /** Which form the schedule was written in. */
+  readonly form: "crontab";
+  /** The line, normalised: one space between fields, lower case (`'0 3 * * mon-fri'`, `'@daily'`). */
+  readonly crontab: string;
+}
+
+/**
+ * A compiled schedule, in either form; make one with {@link compileTrigger}.
+ * Everything that asks for fire times ({@link nextFireTime},
+ * {@link upcomingFireTimes}, the schedule loop) takes both forms alike.
+ */
+export type Trigger = MappingTrigger | CrontabTrigger;
 
 /** What {@link compileTrigger} found: a trigger when there are no errors. */
 export interface CompileResult {
@@ -99,158 +130,222 @@ export interface CompileResult {
   warnings: CronProblem[];
 }
 
+/** A cron section as the config loader hands it over: a crontab line, or a mapping. */
+export type CronSectionValue = string | Readonly<Record<string, CronValue>>;
+
 /** Within this distance of a DST transition the search steps segment by segment. */
 const MARGIN = 2 * SECONDS_PER_DAY;
 
-const WEEKDAY_FULL_NAMES = [
-  "Monday",
-  "Tuesday",
-  "Wednesday",
-  "Thursday",
-  "Friday",
-  "Saturday",
-  "Sunday",
-];
-
-const DATE_HINT =
-  `Write an ISO date like "2026-01-31" (midnight in the schedule's time zone) or a date-time ` +
-  `like "2026-01-31T09:00:00", optionally with an offset such as "+01:00" or "Z"`;
-
 /**
- * The forms `start_date` and `end_date` accept (after trimming): an ISO date,
- * or a date-time with `T` or a space, optional seconds and fraction, and an
- * optional `Z` or offset. The JSON Schema's date pattern is built from it.
- */
-export const DATE_FORM: RegExp =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-/**
- * Compiles a `cron` mapping as written in YAML into a {@link Trigger},
- * collecting every problem in one pass.
+ * Compiles a `cron` section as written in YAML into a {@link Trigger},
+ * collecting every problem in one pass. This is the one entry point for
+ * both forms:
  *
- * `fields` holds the keys `year`, `month`, `day`, `week`, `day_of_week`,
- * `hour`, `minute`, `second` (numbers or expression strings), `start_date`
- * and `end_date` (ISO date or date-time strings; a date alone is midnight in
- * the schedule's zone, a date-time without offset is read in that zone, and a
- * start with a fraction of a second rounds up to the next whole second),
- * `timezone` (an IANA name) and `jitter` (seconds). `defaultZone` is the
- * machine's zone, used when `timezone` is absent.
+ * - a string is a crontab line (`'0 3 * * 1-5'`, six fields with the second
+ *   first, or a macro such as `'@daily'`) in the machine's zone;
+ * - a mapping with a `crontab` key is a crontab line with options:
+ *   `timezone`, `start_date`, `end_date`, `jitter`; any APScheduler time
+ *   field next to `crontab` is an error ("pick one form");
+ * - any other mapping holds APScheduler 3 `CronTrigger` fields: `year`,
+ *   `month`, `day`, `week`, `day_of_week`, `hour`, `minute`, `second`
+ *   (numbers or expression strings), and the same options.
  *
- * Errors cover unknown keys, unreadable expressions, values out of range, bad
- * steps, unknown names, unknown zones, bad dates, a start after the end, and
- * schedules that can never fire (`{month: 2, day: 30}`). A warning is given
- * when `day` and `day_of_week` are both restricted, since they are ANDed.
+ * `start_date` and `end_date` are ISO date or date-time strings (a date alone
+ * is midnight in the schedule's zone, a date-time without offset is read in
+ * that zone, and a start with a fraction of a second rounds up to the next
+ * whole second); `timezone` is an IANA name; `jitter` is 0 to
+ * {@link MAX_JITTER_SECONDS} seconds. `defaultZone` is the machine's zone,
+ * used when `timezone` is absent.
+ *
+ * Each problem names the cron key it is about in `field` (`"crontab"` for the
+ * line, also in the string form, with the `offset` of the crontab field
+ * inside the line; `"cron"` for the section as a whole). Errors cover unknown
+ * keys, mixed forms, unreadable expressions, values out of range, bad steps,
+ * unknown names, unknown zones, bad dates, a start after the end, absurd
+ * jitter, and schedules that can never fire (`{month: 2, day: 30}`,
+ * `'0 0 30 feb *'`).
  *
  * @example
  * ```ts
  * compileTrigger({ month: 2, day: 30 }, "UTC").errors[0].message;
- * // "The schedule {month: 2, day: 30} can never fire: no date matches all of its fields"
+ * // "the schedule {month: 2, day: 30} can never fire: no date matches all of its fields"
+ * compileTrigger("0 3 * * 1-5", "Europe/Berlin").trigger?.form; // "crontab"
  * ```
  */
 export function compileTrigger(
-  fields: Record<string, string | number>,
+  section: CronSectionValue,
+  defaultZone: string,
+): CompileResult {
+  if (typeof section === "string") return compileCrontabForm({ crontab: section }, defaultZone);
+  if (Object.hasOwn(section, "crontab")) return compileCrontabForm(section, defaultZone);
+  return compileMappingForm(section, defaultZone);
+}
+
+/** The options of a crontab line: the machine's zone, and the optional keys of the mapping. */
+export interface CrontabOptions {
+  /** The machine's zone, used when `timezone` is absent. */
+  defaultZone: string;
+  /** An IANA zone name. */
+  timezone?: CronValue;
+  /** No fire time before this (ISO date or date-time). */
+  start_date?: CronValue;
+  /** No fire time after this (inclusive; ISO date or date-time). */
+  end_date?: CronValue;
+  /** Delay each run by a random 0…N seconds (N at most {@link MAX_JITTER_SECONDS}). */
+  jitter?: CronValue;
+}
+
+/**
+ * Compiles a crontab line with its options; the same as
+ * `compileTrigger({crontab: line, ...options}, defaultZone)`.
+ *
+ * @example
+ * ```ts
+ * const { trigger } = compileCrontab("0 3 * * 1-5", { defaultZone: "UTC", timezone: "Europe/Berlin" });
+ * describeTrigger(trigger!); // "crontab '0 3 * * 1-5'"
+ * ```
+ */
+export function compileCrontab(line: string, options: CrontabOptions): CompileResult {
+  const { defaultZone, ...rest } = options;
+  const section: Record<string, CronValue> = { crontab: line };
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) section[key] = value;
+  }
+  return compileCrontabForm(section, defaultZone);
+}
+
+/**
+ * The problems of a cron mapping that mixes the two forms: one per
+ * APScheduler time field written next to `crontab` (none when there is no
+ * `crontab` key). {@link compileTrigger} reports them itself.
+ *
+ * @example
+ * ```ts
+ * mixedFormProblems(["crontab", "hour", "timezone"])[0].message;
+ * // "cron field 'hour' cannot be combined with 'crontab'"
+ * ```
+ */
+export function mixedFormProblems(keys: readonly string[]): CronProblem[] {
+  if (!keys.includes("crontab")) return [];
+  return keys.filter((k) => (TIME_FIELDS as readonly string[]).includes(k)).map((key) => ({
+    field: key,
+    message: `cron field ${quote(key)} cannot be combined with 'crontab'`,
+    hint: `pick one form: a crontab line (crontab: '0 3 * * *') or the APScheduler fields ` +
+      `(hour: 3), not both; ${OPTION_KEYS.join(", ")} go with either`,
+  }));
+}
+
+function compileMappingForm(
+  section: Readonly<Record<string, CronValue>>,
   defaultZone: string,
 ): CompileResult {
   const errors: CronProblem[] = [];
   const warnings: CronProblem[] = [];
+  const mapping = compileMappingFields(section, errors, warnings);
+  const options = compileOptions(section, defaultZone, errors);
+  if (errors.length > 0 || options.timeZone === undefined) return { errors, warnings };
+  const described = describeGiven(section);
+  const trigger = assemble(
+    new WallMatcher(mapping.compiled),
+    options,
+    { form: "mapping", fields: mapping.effective },
+    described,
+    section,
+    errors,
+    () => ({
+      field: "cron",
+      message: `the schedule ${described} can never fire: no date matches all of its fields`,
+      hint: neverFiresHint(mapping.given),
+    }),
+  );
+  return trigger ? { trigger, errors, warnings } : { errors, warnings };
+}
 
-  for (const key of Object.keys(fields)) {
-    if (CRON_KEYS.includes(key)) continue;
-    const guess = didYouMean(key, CRON_KEYS);
+function compileCrontabForm(
+  section: Readonly<Record<string, CronValue>>,
+  defaultZone: string,
+): CompileResult {
+  const errors: CronProblem[] = mixedFormProblems(Object.keys(section));
+  const warnings: CronProblem[] = [];
+  for (const key of Object.keys(section)) {
+    if (CRONTAB_KEYS.includes(key) || (TIME_FIELDS as readonly string[]).includes(key)) continue;
+    const guess = didYouMean(key, CRONTAB_KEYS);
     errors.push({
       field: key,
-      message: `Unknown cron field "${key}"`,
-      hint: `${guess ? `Did you mean "${guess}"? ` : ""}The cron fields are ${
-        CRON_KEYS.join(", ")
-      }`,
+      message: `unknown cron field ${quote(key)} next to 'crontab'`,
+      hint: `${guess ? `did you mean ${quote(guess)}? ` : ""}next to a crontab line, a cron ` +
+        `section takes ${CRONTAB_KEYS.filter((k) => k !== "crontab").join(", ")}`,
     });
   }
-
-  const timeZone = compileZone(fields.timezone, defaultZone, errors);
-  const jitterSeconds = compileJitter(fields.jitter, errors);
-
-  const given: Partial<Record<TimeField, string>> = {};
-  const compiled = {} as Record<TimeField, Expression[]>;
-  for (const field of TIME_FIELDS) {
-    if (fields[field] === undefined) continue;
-    const parsed = parseField(field, fields[field]);
-    given[field] = parsed.text;
-    compiled[field] = parsed.expressions;
-    errors.push(...parsed.problems);
+  const parsed = parseCrontab(section.crontab);
+  errors.push(...parsed.problems);
+  warnings.push(...parsed.warnings);
+  const options = compileOptions(section, defaultZone, errors);
+  if (errors.length > 0 || options.timeZone === undefined || !parsed.fields) {
+    return { errors, warnings };
   }
-  const effective = effectiveFields(given);
-  for (const field of TIME_FIELDS) {
-    if (effective[field].isDefault) {
-      compiled[field] = parseField(field, effective[field].text).expressions;
-    }
-  }
-
-  const unknownKeys = Object.keys(fields).some((key) => !CRON_KEYS.includes(key));
-  if (Object.keys(given).length === 0 && !unknownKeys) {
-    warnings.push({
-      field: "cron",
-      message: "The cron section gives no time field, so the schedule fires every second",
-      hint: `Add at least one of ${TIME_FIELDS.join(", ")} (for example minute: 0 to run hourly)`,
-    });
-  }
-  const dayWarning = dayAndWeekdayWarning(given);
-  if (dayWarning) warnings.push(dayWarning);
-
-  const zone = timeZone ?? "UTC";
-  const start = compileDate(
-    "start_date",
-    fields.start_date,
-    zone,
-    "start",
+  const trigger = assemble(
+    new WallMatcher(parsed.fields, { dayOrWeekday: parsed.dayOrWeekday }),
+    options,
+    { form: "crontab", crontab: parsed.line },
+    quote(parsed.line),
+    section,
     errors,
+    () => neverFiresProblem(parsed),
   );
-  const end = compileDate("end_date", fields.end_date, zone, "end", errors);
-  if (start !== undefined && end !== undefined && start > end) {
-    errors.push({
-      field: "end_date",
-      message: `end_date "${fields.end_date}" is before start_date "${fields.start_date}"`,
-      hint: "Swap them, or move end_date after start_date",
-    });
-  }
-  if (errors.length > 0 || timeZone === undefined) {
-    return { errors, warnings };
-  }
+  return trigger ? { trigger, errors, warnings } : { errors, warnings };
+}
 
-  const matcher = new WallMatcher(compiled);
+type Source = { form: "mapping"; fields: Record<TimeField, EffectiveField> } | {
+  form: "crontab";
+  crontab: string;
+};
+
+/**
+ * The checks both forms share once their fields compiled (the schedule must
+ * match some date, and fire between start_date and end_date), then the
+ * trigger; undefined after recording a problem.
+ */
+function assemble(
+  matcher: WallMatcher,
+  options: CompiledOptions,
+  source: Source,
+  described: string,
+  section: Readonly<Record<string, CronValue>>,
+  errors: CronProblem[],
+  neverFires: () => CronProblem,
+): Trigger | undefined {
+  const { timeZone, jitterSeconds, start, end } = options;
+  if (timeZone === undefined) return undefined;
   if (!matcher.matchesSomeDate()) {
-    errors.push({
-      field: "cron",
-      message: `The schedule ${
-        describeGiven(fields)
-      } can never fire: no date matches all of its fields`,
-      hint: neverFiresHint(given),
-    });
-    return { errors, warnings };
+    errors.push(neverFires());
+    return undefined;
   }
-  const probeFrom = start ?? -MARGIN;
-  if (nextFireSecond(matcher, timeZone, probeFrom, end) === null) {
+  if (nextFireSecond(matcher, timeZone, start ?? -MARGIN, end) === null) {
     const window = start !== undefined && end !== undefined
-      ? `between start_date "${fields.start_date}" and end_date "${fields.end_date}"`
+      ? `between start_date ${quote(section.start_date)} and end_date ${quote(section.end_date)}`
       : start !== undefined
-      ? `at or after start_date "${fields.start_date}"`
-      : `up to end_date "${fields.end_date}"`;
+      ? `at or after start_date ${quote(section.start_date)}`
+      : `up to end_date ${quote(section.end_date)}`;
     errors.push({
       field: end !== undefined ? "end_date" : "start_date",
-      message: `The schedule ${describeGiven(fields)} never fires ${window}`,
-      hint: "Check the year field and the start_date and end_date against each other",
+      message: `the schedule ${described} never fires ${window}`,
+      hint: source.form === "mapping"
+        ? "check the year field and the start_date and end_date against each other"
+        : "check start_date and end_date against each other and against the line",
     });
-    return { errors, warnings };
+    return undefined;
   }
-
-  const trigger: Trigger = {
+  const base = {
     timeZone,
     jitterSeconds,
     startDate: start === undefined ? undefined : zonedAt(start, timeZone),
     endDate: end === undefined ? undefined : zonedAt(end, timeZone),
-    fields: effective,
     matcher,
   };
-  return { trigger, errors, warnings };
+  return source.form === "mapping"
+    ? { ...base, form: "mapping", fields: source.fields }
+    : { ...base, form: "crontab", crontab: source.crontab };
 }
 
 /**
@@ -318,10 +413,19 @@ export function formatFireTime(t: Temporal.ZonedDateTime): string {
 }
 
 /**
- * The schedule as APScheduler prints it, fields written by the user only:
+ * The schedule in its normalised form, without the zone (callers add
+ * ` in <zone>`). A crontab line prints as `crontab '0 3 * * 1-5'`; a mapping
+ * as APScheduler prints it, fields written by the user only:
  * `cron[day_of_week='thu', hour='*', minute='*', second='*\/10']`.
+ *
+ * @example
+ * ```ts
+ * describeTrigger(compileTrigger("0  3 * * MON-FRI", "UTC").trigger!); // "crontab '0 3 * * mon-fri'"
+ * ```
  */
 export function describeTrigger(trigger: Trigger): string {
+  // A compiled line holds only the characters cron reads, so it needs no escaping or cutting.
+  if (trigger.form === "crontab") return `crontab '${trigger.crontab}'`;
   const parts = TIME_FIELDS.filter((f) => !trigger.fields[f].isDefault)
     .map((f) => `${f}='${trigger.fields[f].text}'`);
   return `cron[${parts.join(", ")}]`;
@@ -370,172 +474,4 @@ function nextFireSecond(
     if (wall === null || b === null) return null;
     t = b - t > MARGIN ? Math.max(b, wall - MARGIN) : b;
   }
-}
-
-function compileZone(
-  value: string | number | undefined,
-  defaultZone: string,
-  errors: CronProblem[],
-): string | undefined {
-  if (value === undefined) {
-    const zone = canonicalZone(defaultZone);
-    if (zone === undefined) {
-      errors.push({
-        field: "timezone",
-        message: `The machine's time zone "${defaultZone}" is not a known IANA time zone`,
-        hint: `Set timezone in the cron section, for example timezone: "UTC"`,
-      });
-    }
-    return zone;
-  }
-  const zone = typeof value === "string" ? canonicalZone(value) : undefined;
-  if (zone === undefined) {
-    const guess = didYouMean(String(value), knownZones());
-    errors.push({
-      field: "timezone",
-      message: `Unknown time zone "${value}"`,
-      hint: `${guess ? `Did you mean "${guess}"? ` : ""}` +
-        `Use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"`,
-    });
-  }
-  return zone;
-}
-
-function compileJitter(
-  value: string | number | undefined,
-  errors: CronProblem[],
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    errors.push({
-      field: "jitter",
-      message: `jitter ${
-        typeof value === "string" ? `"${value}"` : value
-      } is not a number of seconds of 0 or more`,
-      hint: "Write the most seconds a run may be delayed, for example jitter: 30",
-    });
-    return undefined;
-  }
-  return value;
-}
-
-function compileDate(
-  key: "start_date" | "end_date",
-  value: string | number | undefined,
-  zone: string,
-  round: "start" | "end",
-  errors: CronProblem[],
-): number | undefined {
-  if (value === undefined) return undefined;
-  const text = String(value).trim();
-  const m = typeof value === "string" ? DATE_FORM.exec(text) : null;
-  if (!m) {
-    errors.push({
-      field: key,
-      message: `Cannot read ${key} ${typeof value === "string" ? `"${value}"` : value} as a date`,
-      hint: DATE_HINT,
-    });
-    return undefined;
-  }
-  const [
-    ,
-    year,
-    month,
-    day,
-    hour = "00",
-    minute = "00",
-    second = "00",
-    fraction,
-    offset,
-  ] = m;
-  const digits = (fraction ?? "").padEnd(9, "0");
-  let instant: Temporal.Instant;
-  try {
-    if (offset !== undefined) {
-      instant = Temporal.Instant.from(
-        `${year}-${month}-${day}T${hour}:${minute}:${second}${
-          fraction ? `.${fraction}` : ""
-        }${offset.toUpperCase()}`,
-      );
-    } else {
-      instant = Temporal.PlainDateTime.from({
-        year: Number(year),
-        month: Number(month),
-        day: Number(day),
-        hour: Number(hour),
-        minute: Number(minute),
-        second: Number(second),
-        millisecond: Number(digits.slice(0, 3)),
-        microsecond: Number(digits.slice(3, 6)),
-        nanosecond: Number(digits.slice(6, 9)),
-      }, { overflow: "reject" }).toZonedDateTime(zone, {
-        disambiguation: "compatible",
-      })
-        .toInstant();
-    }
-  } catch {
-    errors.push({
-      field: key,
-      message: `${key} "${value}" is not a real date and time`,
-      hint: DATE_HINT,
-    });
-    return undefined;
-  }
-  return round === "start" ? ceilSeconds(instant) : floorSeconds(instant);
-}
-
-function isRestricted(text: string | undefined): boolean {
-  return text !== undefined && text.trim() !== "*";
-}
-
-function dayAndWeekdayWarning(
-  given: Partial<Record<TimeField, string>>,
-): CronProblem | undefined {
-  if (!isRestricted(given.day) || !isRestricted(given.day_of_week)) {
-    return undefined;
-  }
-  const weekday = given.day_of_week!.trim().toLowerCase();
-  const index = /^[0-6]$/.test(weekday) ? Number(weekday) : WEEKDAY_NAMES.indexOf(
-    weekday as typeof WEEKDAY_NAMES[number],
-  );
-  const hint = index >= 0
-    ? `For "the first ${WEEKDAY_FULL_NAMES[index]} of the month" write day: ` +
-      `'1st ${WEEKDAY_NAMES[index]}' (or '2nd ${WEEKDAY_NAMES[index]}', ` +
-      `'last ${WEEKDAY_NAMES[index]}', …) and leave out day_of_week`
-    : `For "the first Friday of the month" write day: '1st fri' ` +
-      `(or '2nd mon', 'last fri', …) and leave out day_of_week`;
-  return {
-    field: "day_of_week",
-    message: `day "${given.day}" and day_of_week "${given.day_of_week}" are both restricted, ` +
-      `so a date must match both (APScheduler ANDs them): day: 1 with day_of_week: fri ` +
-      `means "the 1st, when it is a Friday", not "the first Friday"`,
-    hint,
-  };
-}
-
-function describeGiven(fields: Record<string, string | number>): string {
-  const parts = TIME_FIELDS.filter((f) => fields[f] !== undefined).map((f) => {
-    const v = fields[f];
-    return `${f}: ${typeof v === "number" ? v : `'${v}'`}`;
-  });
-  return `{${parts.join(", ")}}`;
-}
-
-function neverFiresHint(given: Partial<Record<TimeField, string>>): string {
-  const notes: string[] = [];
-  if (given.day !== undefined) {
-    notes.push(
-      "February has at most 29 days and April, June, September and November have 30",
-    );
-  }
-  if (given.week !== undefined) {
-    notes.push(
-      "only some years have ISO week 53, and ISO weeks do not follow months",
-    );
-  }
-  if (given.day_of_week !== undefined) {
-    notes.push("day_of_week must match on the same dates as the other fields");
-  }
-  return `Check that year, month, day, week and day_of_week can all match the same date` +
-    (notes.length > 0 ? `: ${notes.join("; ")}` : "");
 }

@@ -1,95 +1,53 @@
 /**
- * One scheduler per config: a lock file in the state folder names the
- * process that holds it. A lock left by a process that no longer runs is
- * taken over.
+ * One scheduler per config: the schedule lock, taken through the
+ * {@link ScheduleLocks} port, and the messages that say who holds it.
  *
  * @module
  */
 
 import { UserError } from "../errors.ts";
-
-/** What a lock file holds. */
-export interface LockInfo {
-  pid: number;
-  hostname: string;
-  configPath: string;
-  since: string;
-}
-
-/** A held lock. */
-export interface Lock {
-  /** Removes the lock file, if it is still ours. */
-  release(): void;
-}
+import { FsError, type LockHolder, type ScheduleLocks } from "../ports.ts";
 
 /**
- * Takes the lock at `path` for this process, or throws a {@link UserError}
- * naming the process that holds it.
+ * Takes the schedule lock at `path` for this process and returns its
+ * release function, or throws a {@link UserError} (exit status 2) naming
+ * the process that holds it, or saying why the lock file cannot be used.
  */
-export function acquireLock(
+export function takeScheduleLock(
+  locks: ScheduleLocks,
   path: string,
-  me: Omit<LockInfo, "since">,
-  isAlive: (pid: number) => boolean,
-  now: Date = new Date(),
-): Lock {
-  const info: LockInfo = { ...me, since: now.toISOString() };
-  const text = JSON.stringify(info) + "\n";
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      Deno.writeTextFileSync(path, text, { createNew: true });
-      return lockAt(path, info);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    }
-    const holder = readLock(path);
-    if (holder && holder.hostname === me.hostname && holder.pid !== me.pid && isAlive(holder.pid)) {
-      throw new UserError(
-        `another crude-link (pid ${holder.pid}, since ${holder.since}) is already running the schedule of ${holder.configPath}`,
-        {
-          hint:
-            `stop it first (kill ${holder.pid}), or run this one with another --state-dir; the lock is ${path}`,
-        },
-      );
-    }
-    if (holder && holder.hostname !== me.hostname) {
-      throw new UserError(
-        `the schedule of ${holder.configPath} is locked by pid ${holder.pid} on ${holder.hostname} (since ${holder.since})`,
-        { hint: `if that process is gone, remove ${path}` },
-      );
-    }
-    // Stale (its process is gone) or unreadable: take it over, then check we won.
-    const temp = `${path}.${me.pid}.tmp`;
-    Deno.writeTextFileSync(temp, text);
-    Deno.renameSync(temp, path);
-    const now = readLock(path);
-    if (now && now.pid === me.pid && now.hostname === me.hostname) return lockAt(path, info);
+  me: LockHolder,
+): () => void {
+  let attempt;
+  try {
+    attempt = locks.tryAcquire(path, me);
+  } catch (e) {
+    if (!(e instanceof FsError)) throw e;
+    throw new UserError(`cannot take the schedule lock '${path}': ${e.reason}`, {
+      hint: "the state folder must be writable: fix its permissions, or pass --state-dir DIR",
+    });
+  }
+  if (attempt.acquired) return attempt.release;
+  const holder = attempt.holder;
+  if (holder === undefined) {
+    throw new UserError(
+      `another crude-link is starting the schedule of '${me.configPath}' at this moment`,
+      { hint: `run 'crude-link history' to see it; the lock is ${path}` },
+    );
+  }
+  if (holder.hostname !== me.hostname) {
+    throw new UserError(
+      `the schedule of '${holder.configPath}' is run by pid ${holder.pid} on ${holder.hostname} (since ${holder.since})`,
+      {
+        hint: `stop it there first, or run this one with another --state-dir; the lock is ${path}`,
+      },
+    );
   }
   throw new UserError(
-    `could not take the schedule lock ${path}; another crude-link is starting at the same time`,
-  );
-}
-
-function lockAt(path: string, info: LockInfo): Lock {
-  return {
-    release() {
-      const holder = readLock(path);
-      if (holder && holder.pid === info.pid && holder.hostname === info.hostname) {
-        try {
-          Deno.removeSync(path);
-        } catch {
-          // Already gone.
-        }
-      }
+    `another crude-link (pid ${holder.pid}, since ${holder.since}) is already running the schedule of '${holder.configPath}'`,
+    {
+      hint:
+        `stop it first (kill ${holder.pid}), or run this one with another --state-dir; the lock is ${path}`,
     },
-  };
-}
-
-/** The lock file's content, or undefined when it is missing or unreadable. */
-export function readLock(path: string): LockInfo | undefined {
-  try {
-    const info = JSON.parse(Deno.readTextFileSync(path));
-    return typeof info.pid === "number" ? info : undefined;
-  } catch {
-    return undefined;
-  }
+  );
 }

@@ -8,7 +8,7 @@
 import { UserError } from "../errors.ts";
 import type { Pipeline } from "../model.ts";
 import { lineDiff } from "./diff.ts";
-import type { AttemptRecord, RunRecord, RunStepRecord } from "./store.ts";
+import type { AttemptRecord, RunRecord, RunStepRecord } from "../ports.ts";
 
 /** A run to continue. */
 export interface ResumePlan {
@@ -62,7 +62,7 @@ export function planResume(
     if (recorded === "ok" || recorded === "skipped") continue;
     if (recorded === undefined) {
       const final = attempts.filter((a) => a.stepIndex === i).at(-1);
-      if (final && final.outcome === "exited" && final.exitCode === 0) continue;
+      if (final?.exit?.kind === "exited" && final.exit.code === 0) continue;
     }
     failedIndex = i;
     break;

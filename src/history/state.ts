@@ -1,6 +1,6 @@
 /**
  * The state folder (history database, schedule locks): `.crude-link/` next
- * to the config file unless `--state-dir` says otherwise.
+ * to the config file unless `--state-dir` says otherwise. Pure.
  *
  * @module
  */
@@ -8,12 +8,20 @@
 import { basename, dirname, join } from "../path.ts";
 
 /** The default state folder's name. */
-export const STATE_DIR_NAME = ".crude-link";
+const STATE_DIR_NAME = ".crude-link";
+
+/** The history database inside the state folder. */
+const HISTORY_FILE = "history.sqlite";
 
 /** The state folder for a config file. */
 export function stateDirFor(configFile: string, flag: string | undefined): string {
   if (flag) return flag;
   return join(dirname(configFile, true), STATE_DIR_NAME);
+}
+
+/** The history database of a state folder. */
+export function historyPathIn(stateDir: string): string {
+  return join(stateDir, HISTORY_FILE);
 }
 
 /** SHA-256 of a text, as hex. */

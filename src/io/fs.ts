@@ -18,7 +18,7 @@ import {
 const WINDOWS = Deno.build.os === "windows";
 
 /** The kind of a runtime error, from its class or its errno code. */
-export function fsErrorKind(e: unknown): FsErrorKind {
+function fsErrorKind(e: unknown): FsErrorKind {
   if (e instanceof Deno.errors.NotFound) return "not-found";
   if (e instanceof Deno.errors.AlreadyExists) return "already-exists";
   if (e instanceof Deno.errors.PermissionDenied) return "permission-denied";
@@ -68,6 +68,7 @@ function writable(file: Deno.FsFile, path: string): WritableFile {
     },
     size: () => attempt("stat", path, () => file.statSync().size),
     tryLock: () => attempt("lock", path, () => file.tryLockSync(true)),
+    truncate: () => attempt("truncate", path, () => file.truncateSync(0)),
     close() {
       if (!open) return;
       open = false;
@@ -80,29 +81,44 @@ function writable(file: Deno.FsFile, path: string): WritableFile {
   };
 }
 
+/**
+ * Writes a whole text file. Opened with `mode` rather than written with
+ * `Deno.writeTextFileSync`, which sets `mode` with a chmod that ignores the
+ * umask: a file that may hold secrets must never be made wider than asked.
+ */
+function writeFile(path: string, text: string, createNew: boolean, mode?: number): void {
+  const file = Deno.openSync(path, { write: true, create: true, truncate: true, createNew, mode });
+  try {
+    const bytes = new TextEncoder().encode(text);
+    let done = 0;
+    while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+  } finally {
+    file.close();
+  }
+}
+
 /** The machine's file system. */
 export const systemFileSystem: FileSystem = {
   readText: (path) => attempt("read", path, () => Deno.readTextFileSync(path)),
   writeText(path, text, options = {}) {
-    attempt("write", path, () =>
-      Deno.writeTextFileSync(path, text, {
-        createNew: options.createNew,
-        mode: options.mode,
-      }));
+    attempt("write", path, () => writeFile(path, text, options.createNew ?? false, options.mode));
   },
   writeTextAtomic(path, text, options = {}) {
     const dir = dirname(path, WINDOWS);
     const temp = `${dir === "" ? "" : dir + "/"}.${
       path.slice(dir.length).replace(/^[\\/]/, "")
     }.${Deno.pid}.${Date.now()}.tmp`;
-    attempt("write", temp, () => Deno.writeTextFileSync(temp, text, { mode: options.mode }));
     try {
+      attempt("write", temp, () => writeFile(temp, text, true, options.mode));
       attempt("rename", path, () => Deno.renameSync(temp, path));
     } catch (e) {
-      try {
-        Deno.removeSync(temp);
-      } catch {
-        // Nothing left to clean up.
+      // Remove the temporary file, unless it was another one of that name.
+      if (!(e instanceof FsError && e.kind === "already-exists" && e.path === temp)) {
+        try {
+          Deno.removeSync(temp);
+        } catch {
+          // Nothing left to clean up.
+        }
       }
       throw e;
     }
@@ -139,6 +155,14 @@ export const systemFileSystem: FileSystem = {
       const kind = fsErrorKind(e);
       if (kind === "not-found" || kind === "not-a-directory") return undefined;
       throw new FsError(kind, "stat", path, e instanceof Error ? e.message : String(e));
+    }
+  },
+  exists(path) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      return false;
     }
   },
   mkdirp: (path) => attempt("mkdir", path, () => Deno.mkdirSync(path, { recursive: true })),

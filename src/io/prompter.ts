@@ -6,34 +6,38 @@
  * @module
  */
 
-import type { FailureChoice } from "../ports.ts";
+import type { DialogAnswer, FailureChoice, Prompter } from "../ports.ts";
 
-/** What the dialog knows about the failure. */
-export interface DialogInput {
-  /** The failed step's name. */
-  step: string;
-  /** The first step's name (for "rerun the pipeline"). */
-  firstStep: string;
-  /** The next step's name, when there is one (for "skip"). */
-  nextStep?: string;
-}
+/** The signals the menu holds off while it is open. */
+const HELD = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
-/** The dialog's answer, or `interrupted` when the user pressed Ctrl-C at it. */
-export type DialogAnswer = FailureChoice | "interrupted";
-
-/** Asks what to do after a failure; resolves with the choice. */
-export type Prompter = (input: DialogInput) => Promise<DialogAnswer>;
-
-/** How long a pending signal is given to arrive before the menu opens. */
-const SIGNAL_SETTLE_MS = 50;
-
-/** The real prompter: an arrow-key menu on the terminal. */
-export const terminalPrompter: Prompter = async (input) => {
-  const { select } = await import("@inquirer/prompts");
-  // A Ctrl-C that stopped the step reached crude-link too (same process
-  // group). Let that signal be delivered to crude-link's own listener first:
-  // seen by the prompt's signal hook, it would close the menu at once.
-  await new Promise((resolve) => setTimeout(resolve, SIGNAL_SETTLE_MS));
+/**
+ * The real prompter: an arrow-key menu on the terminal.
+ *
+ * Ordering, without sleeping: the menu puts the terminal in raw mode, where
+ * Ctrl-C is a key press that closes it (`interrupted`). A SIGINT *signal*
+ * can only be the late delivery of the Ctrl-C that stopped the step (the
+ * step and crude-link share the terminal's process group), so the menu
+ * ignores it, whenever it arrives. The library's own signal hook would
+ * close the menu on any signal; a listener of ours keeps it from acting,
+ * and crude-link's own handlers (through the Signals port) still see every
+ * signal: SIGTERM and SIGHUP abort `stop`, which closes the menu.
+ */
+export const terminalPrompter: Prompter = async (input, stop): Promise<DialogAnswer> => {
+  const [{ select }, { default: process }] = await Promise.all([
+    import("@inquirer/prompts"),
+    import("node:process"),
+  ]);
+  const ignore = () => {};
+  const held: string[] = [];
+  for (const signal of HELD) {
+    try {
+      process.on(signal, ignore);
+      held.push(signal);
+    } catch {
+      // Not a signal on this platform (SIGHUP, SIGTERM on Windows).
+    }
+  }
   try {
     return await select<FailureChoice>({
       message: "What now?",
@@ -62,12 +66,14 @@ export const terminalPrompter: Prompter = async (input) => {
           description: "stop here (exit status 1)",
         },
       ],
-    });
+    }, { signal: stop });
   } catch (e) {
-    // Ctrl-C at the menu: inquirer has restored the terminal already.
-    if (e instanceof Error && e.name === "ExitPromptError") {
+    // Ctrl-C at the menu, or `stop`: inquirer has restored the terminal already.
+    if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError")) {
       return "interrupted";
     }
     throw e;
+  } finally {
+    for (const signal of held) process.off(signal, ignore);
   }
 };

@@ -18,7 +18,8 @@
  */
 
 import type { ExitStatus } from "../model.ts";
-import type { Clock, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
+import { UserError } from "../errors.ts";
+import type { Clock, FileSystem, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
 import {
   jobEnded,
   jobExitStatus,
@@ -30,6 +31,8 @@ import {
   sbatchDirectives,
 } from "../run/sbatch.ts";
 import { absolute } from "../path.ts";
+import { bashQuote } from "../shell.ts";
+import { systemFileSystem } from "./fs.ts";
 
 /** How a Slurm spawner works. */
 export interface SlurmSpawnerOptions {
@@ -43,6 +46,8 @@ export interface SlurmSpawnerOptions {
   baseDir: string;
   /** Time, for the polling intervals. */
   clock: Clock;
+  /** Files: the batch scripts and the jobs' output (default: the machine's). */
+  fs?: FileSystem;
   /** The Slurm commands (names on PATH or paths). */
   programs?: { sbatch?: string; scontrol?: string; scancel?: string };
   /** Interval of reading the output files: first, and at most when quiet (ms). */
@@ -131,6 +136,7 @@ class SlurmJob implements RunningProcess {
   readonly where: Promise<string | undefined>;
 
   #o: SlurmSpawnerOptions;
+  #fs: FileSystem;
   #programs: { sbatch: string; scontrol: string; scancel: string };
   #out!: ReadableStreamDefaultController<Uint8Array>;
   #err!: ReadableStreamDefaultController<Uint8Array>;
@@ -142,6 +148,7 @@ class SlurmJob implements RunningProcess {
 
   constructor(spec: SpawnSpec, options: SlurmSpawnerOptions) {
     this.#o = options;
+    this.#fs = options.fs ?? systemFileSystem;
     this.#programs = {
       sbatch: options.programs?.sbatch ?? "sbatch",
       scontrol: options.programs?.scontrol ?? "scontrol",
@@ -157,7 +164,7 @@ class SlurmJob implements RunningProcess {
     this.status = this.#run(spec, files).catch((e): ExitStatus => ({
       kind: "failed-to-start",
       message: `the Slurm executor failed: ${e instanceof Error ? e.message : e}`,
-    })).then(async (exit) => {
+    })).then((exit) => {
       this.#done = true;
       unsubscribe?.();
       this.#setWhere(undefined);
@@ -169,7 +176,13 @@ class SlurmJob implements RunningProcess {
         }
       }
       if (!options.keepFiles) {
-        for (const f of Object.values(files)) await Deno.remove(f).catch(() => {});
+        for (const f of Object.values(files)) {
+          try {
+            this.#fs.remove(f);
+          } catch {
+            // Never written, or already gone.
+          }
+        }
       }
       return exit;
     });
@@ -201,39 +214,57 @@ class SlurmJob implements RunningProcess {
   }
 
   async #run(spec: SpawnSpec, files: JobFiles): Promise<ExitStatus> {
+    const fs = this.#fs;
     const cwd = absolute(spec.cwd ?? ".", this.#o.baseDir);
-    try {
-      if (!(await Deno.stat(cwd)).isDirectory) throw new Deno.errors.NotFound();
-    } catch {
+    if (!isDirectory(fs, cwd)) {
       return { kind: "failed-to-start", message: `working directory '${spec.cwd}' does not exist` };
     }
-    const script = renderBatchScript({
-      comments: [
-        `Step '${spec.label ?? "?"}', written by crude-link to run it as a Slurm batch job.`,
-      ],
-      directives: sbatchDirectives({
-        label: spec.label ?? "step",
-        chdir: cwd,
-        output: files.out,
-        error: files.err,
-        slurm: spec.slurm,
-        timeoutMs: spec.timeoutMs,
-        // crude-link stops the step at its timeout; Slurm's limit is a backstop.
-        timeMarginMinutes: 1,
-      }),
-      env: spec.env,
-      argv: spec.argv,
-      exitFile: files.exit,
-    });
+    const label = spec.label ?? "step";
+    let script: string;
     try {
-      await Deno.mkdir(this.#o.stateDir, { recursive: true });
-      await Deno.writeTextFile(files.script, script);
+      script = renderBatchScript({
+        label,
+        comments: [
+          `Step ${bashQuote(label)}, written by crude-link to run it as a Slurm batch job.`,
+        ],
+        directives: sbatchDirectives({
+          label,
+          chdir: cwd,
+          output: { path: files.out },
+          error: { path: files.err },
+          slurm: spec.slurm,
+          timeoutMs: spec.timeoutMs,
+          // crude-link stops the step at its timeout; Slurm's limit is a backstop.
+          timeMarginMinutes: 1,
+        }),
+        cwd,
+        env: spec.env,
+        argv: spec.argv,
+        exitFile: files.exit,
+      });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      return {
+        kind: "failed-to-start",
+        message: e.hint ? `${e.message} (${e.hint})` : e.message,
+      };
+    }
+    // The script holds the step's environment, the output what the step
+    // printed: only for this user (the umask may narrow it further). The
+    // output files are made here so that Slurm, which truncates them, keeps
+    // their mode; the exit file is empty until the script writes the status.
+    let writing = files.script;
+    try {
+      fs.mkdirp(this.#o.stateDir);
+      fs.writeText(files.script, script, { createNew: true, mode: 0o700 });
+      for (const f of [files.out, files.err, files.exit]) {
+        writing = f;
+        fs.writeText(f, "", { createNew: true, mode: 0o600 });
+      }
     } catch (e) {
       return {
         kind: "failed-to-start",
-        message: `cannot write the batch script '${files.script}': ${
-          e instanceof Error ? e.message : e
-        }`,
+        message: `cannot write '${writing}': ${e instanceof Error ? e.message : e}`,
       };
     }
     if (this.#cancel !== "none") {
@@ -275,7 +306,7 @@ class SlurmJob implements RunningProcess {
     while (true) {
       if (this.#wake.signal.aborted) this.#wake = new AbortController();
       const got = (await out.read()) + (await err.read()) > 0;
-      if (!exitFileSeen && await exists(files.exit)) {
+      if (!exitFileSeen && (this.#fs.stat(files.exit)?.size ?? 0) > 0) {
         exitFileSeen = true;
         hurry();
       }
@@ -301,7 +332,7 @@ class SlurmJob implements RunningProcess {
         if (r.kind === "gone") {
           await out.read();
           await err.read();
-          const code = await readExitFile(files.exit);
+          const code = readExitFile(this.#fs, files.exit);
           return code !== undefined ? { kind: "exited", code } : {
             kind: "slurm",
             state: "UNKNOWN",
@@ -386,18 +417,19 @@ class FileTail {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** True when `path` is a folder, or a symlink to one. */
+function isDirectory(fs: FileSystem, path: string): boolean {
   try {
-    await Deno.stat(path);
-    return true;
+    return fs.stat(fs.realPath(path))?.kind === "directory";
   } catch {
     return false;
   }
 }
 
-async function readExitFile(path: string): Promise<number | undefined> {
+/** The exit status the batch script recorded, or undefined when it has not (yet). */
+function readExitFile(fs: FileSystem, path: string): number | undefined {
   try {
-    const text = (await Deno.readTextFile(path)).trim();
+    const text = fs.readText(path).trim();
     return /^\d+$/.test(text) ? Number(text) : undefined;
   } catch {
     return undefined;

@@ -1,18 +1,39 @@
 /**
- * The real edges: Deno.Command processes, the wall clock, PATH lookup.
+ * The real edges, and {@link createSystem}, which bundles them for `main()`:
+ * `Deno.Command` processes, the wall clock, randomness, the stop signals,
+ * this machine, and the console.
  *
  * @module
  */
 
 import type { ExitStatus } from "../model.ts";
-import type { Clock, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
-import type { HostInfo } from "../run/command_line.ts";
-import type { CliDeps, StopSignal } from "../cli/deps.ts";
+import type {
+  Clock,
+  Host,
+  Random,
+  RunningProcess,
+  Signals,
+  Spawner,
+  SpawnSpec,
+  StopSignal,
+  System,
+} from "../ports.ts";
+import { systemConsole } from "./console.ts";
+import { systemFileSystem } from "./fs.ts";
+import { sqliteHistory } from "./history.ts";
+import { fileLocks } from "./lock.ts";
 import { terminalPrompter } from "./prompter.ts";
 import { createSlurmSpawner, routingSpawner } from "./slurm.ts";
 
-/** Starts real child processes with `Deno.Command`. */
-export const systemSpawner: Spawner = {
+const OS = Deno.build.os;
+
+/**
+ * Starts real child processes with `Deno.Command`. `kill()` signals the
+ * child's whole process group when it has one; a child without one (an
+ * interactive step, which shares crude-link's terminal) is signalled with
+ * every process it started, found through /proc on Linux.
+ */
+const systemSpawner: Spawner = {
   spawn(spec: SpawnSpec): RunningProcess {
     const [program, ...args] = spec.argv;
     let child: Deno.ChildProcess;
@@ -24,7 +45,7 @@ export const systemSpawner: Spawner = {
         stdin: spec.stdio === "pipe" ? "null" : "inherit",
         stdout: spec.stdio === "pipe" ? "piped" : "inherit",
         stderr: spec.stdio === "pipe" ? "piped" : "inherit",
-        detached: ownGroup(spec.ownProcessGroup, Deno.build.os),
+        detached: ownGroup(spec.ownProcessGroup, OS),
       }).spawn();
     } catch (e) {
       return notStarted(program, e, spec.cwd);
@@ -34,6 +55,8 @@ export const systemSpawner: Spawner = {
     );
     let done = false;
     status.then(() => done = true);
+    /** Every process of the tree signalled so far (they outlive their parent). */
+    const tree = new Set<number>();
     return {
       pid: child.pid,
       stdout: spec.stdio === "pipe" ? child.stdout : undefined,
@@ -41,7 +64,7 @@ export const systemSpawner: Spawner = {
       status,
       kill(signal) {
         if (done) return;
-        if (spec.ownProcessGroup && Deno.build.os !== "windows") {
+        if (ownGroup(spec.ownProcessGroup, OS)) {
           try {
             Deno.kill(-child.pid, signal);
             return;
@@ -49,20 +72,66 @@ export const systemSpawner: Spawner = {
             // The group is gone or cannot be signalled: fall back to the child.
           }
         }
+        for (const pid of descendants(child.pid)) tree.add(pid);
         try {
           child.kill(signal);
         } catch {
           // Already ended.
+        }
+        for (const pid of tree) {
+          try {
+            Deno.kill(pid, signal);
+          } catch {
+            tree.delete(pid); // Gone.
+          }
         }
       },
     };
   },
 };
 
+/**
+ * The processes below `pid` (children, their children, …), from /proc on
+ * Linux; none elsewhere.
+ */
+function descendants(pid: number): number[] {
+  if (OS !== "linux") return [];
+  const parentOf = new Map<number, number>();
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        parentOf.set(Number(entry.name), ppid);
+      } catch {
+        // Ended while we looked.
+      }
+    }
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  const wanted = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [p, ppid] of parentOf) {
+      if (wanted.has(ppid) && !wanted.has(p)) {
+        wanted.add(p);
+        found.push(p);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
 function notStarted(program: string, e: unknown, cwd?: string): RunningProcess {
   let message = e instanceof Error ? e.message : String(e);
   if (e instanceof Deno.errors.NotFound) {
-    message = cwd && !existsSync(cwd)
+    message = cwd && !systemFileSystem.exists(cwd)
       ? `working directory '${cwd}' does not exist`
       : `'${program}' was not found`;
   } else if (e instanceof Deno.errors.PermissionDenied) {
@@ -75,45 +144,85 @@ function notStarted(program: string, e: unknown, cwd?: string): RunningProcess {
   };
 }
 
-/** The wall clock. Sleeps are real timers that an AbortSignal cuts short. */
+/** The longest a single timer can wait: `setTimeout` and `AbortSignal.timeout` overflow past it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The wall clock. A sleep of any length works: past the 2³¹ ms (24.8 days)
+ * a single timer can hold, it waits in pieces, measured on the monotonic
+ * clock. Timers are `AbortSignal.timeout`, which, unlike the first global
+ * `setTimeout`, does not load Node's timers module (6–13 ms of start-up).
+ */
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
-  sleep(ms, signal) {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      }
-    });
+  async sleep(ms, signal) {
+    const end = performance.now() + Math.max(0, ms);
+    while (!signal?.aborted) {
+      const left = end - performance.now();
+      if (!(left > 0)) return;
+      await timer(Math.min(Math.ceil(left), MAX_TIMER_MS), signal);
+    }
   },
 };
 
-/** True when a file or folder exists at the path. */
-export function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** One timer of at most {@link MAX_TIMER_MS}; resolves early when `signal` aborts. */
+function timer(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timeout = AbortSignal.timeout(ms);
+    const done = () => {
+      // A timeout signal nobody listens to no longer keeps the process alive.
+      timeout.removeEventListener("abort", done);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    timeout.addEventListener("abort", done, { once: true });
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The machine's randomness. */
+const systemRandom: Random = {
+  float: () => Math.random(),
+  bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+};
+
+/** The real stop signals (SIGTERM is Ctrl-Break on Windows; SIGHUP never comes there). */
+const systemSignals: Signals = {
+  on(signal, handler) {
+    if (OS === "windows" && signal === "SIGHUP") return () => {};
+    const native = nativeSignal(signal, OS);
+    Deno.addSignalListener(native, handler);
+    return () => Deno.removeSignalListener(native, handler);
+  },
+};
+
+/**
+ * The OS signal that means a stop signal here. Windows has no SIGTERM: a
+ * console program is asked to stop with Ctrl-Break (SIGBREAK, what
+ * `GenerateConsoleCtrlEvent` and service wrappers send), so that is what
+ * SIGTERM's handler listens to there; SIGINT (Ctrl-C) exists everywhere.
+ *
+ * @example
+ * ```ts
+ * nativeSignal("SIGTERM", "windows"); // "SIGBREAK"
+ * nativeSignal("SIGTERM", "linux");   // "SIGTERM"
+ * ```
+ */
+export function nativeSignal(signal: StopSignal, os: string): Deno.Signal {
+  return os === "windows" && signal === "SIGTERM" ? "SIGBREAK" : signal;
 }
 
 /** Finds a program on PATH (honouring PATHEXT on Windows); undefined when absent. */
-export function which(
-  name: string,
-  env = Deno.env.toObject(),
-): string | undefined {
-  const windows = Deno.build.os === "windows";
+export function which(name: string, env: Record<string, string>): string | undefined {
+  const windows = OS === "windows";
+  const isExecutable = systemFileSystem.isExecutable;
   if (name.includes("/") || (windows && name.includes("\\"))) {
     return isExecutable(name) ? name : undefined;
   }
   const sep = windows ? ";" : ":";
   const dirs = (env.PATH ?? env.Path ?? "").split(sep).filter(Boolean);
-  const names = programFileNames(name, Deno.build.os, env.PATHEXT);
+  const names = programFileNames(name, OS, env.PATHEXT);
   for (const dir of dirs) {
     for (const file of names) {
       const candidate = `${dir}${windows ? "\\" : "/"}${file}`;
@@ -141,32 +250,6 @@ export function programFileNames(name: string, os: string, pathext?: string): st
   return [...(written ? [name] : []), ...exts.map((e) => name + e)];
 }
 
-/** True when the path is a file this user may execute. */
-export function isExecutable(path: string): boolean {
-  try {
-    const info = Deno.statSync(path);
-    if (!info.isFile) return false;
-    if (Deno.build.os === "windows" || info.mode === null) return true;
-    return (info.mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/** Facts about this machine that choose interpreters. */
-export function systemHost(env = Deno.env.toObject()): HostInfo {
-  const cache = new Map<string, string | undefined>();
-  return {
-    virtualEnv: env.VIRTUAL_ENV || undefined,
-    os: Deno.build.os,
-    which(name) {
-      if (!cache.has(name)) cache.set(name, which(name, env));
-      return cache.get(name);
-    },
-    exists: existsSync,
-  };
-}
-
 /**
  * Whether a step gets its own process group. Only on POSIX: there the whole
  * group is signalled at once. On Windows `detached` would also detach the
@@ -177,94 +260,50 @@ export function ownGroup(wanted: boolean | undefined, os: string): boolean {
   return !!wanted && os !== "windows";
 }
 
-/**
- * The OS signal that means a stop signal here. Windows has no SIGTERM: a
- * console program is asked to stop with Ctrl-Break (SIGBREAK, what
- * `GenerateConsoleCtrlEvent` and service wrappers send), so that is what
- * SIGTERM's handler listens to there; SIGINT (Ctrl-C) exists everywhere.
- *
- * @example
- * ```ts
- * nativeSignal("SIGTERM", "windows"); // "SIGBREAK"
- * nativeSignal("SIGTERM", "linux");   // "SIGTERM"
- * ```
- */
-export function nativeSignal(signal: StopSignal, os: string): Deno.Signal {
-  return os === "windows" && signal === "SIGTERM" ? "SIGBREAK" : signal;
-}
-
-/** The real machine, for `main()`. */
-export function systemDeps(): CliDeps {
+/** This process and machine. */
+function systemHost(): Host {
   const env = Deno.env.toObject();
-  const encoder = new TextEncoder();
-  const writeAll = (file: typeof Deno.stdout, bytes: Uint8Array) => {
-    try {
-      let written = 0;
-      while (written < bytes.length) {
-        written += file.writeSync(bytes.subarray(written));
-      }
-    } catch {
-      // A closed pipe (crude-link | head): nothing more to say there.
-    }
-  };
+  const found = new Map<string, string | undefined>();
+  let cwd: string;
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    // The folder crude-link was started in has been removed.
+    cwd = env.PWD ?? ".";
+  }
+  let hostname = "localhost";
+  try {
+    hostname = Deno.hostname();
+  } catch {
+    // Not allowed or not known: locks and history say localhost.
+  }
   return {
-    stdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
-    stderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
-    stdoutBytes: (bytes) => writeAll(Deno.stdout, bytes),
-    stdinIsTerminal: Deno.stdin.isTerminal(),
-    stdoutIsTerminal: Deno.stdout.isTerminal(),
-    cwd: Deno.cwd(),
+    pid: Deno.pid,
+    hostname,
+    cwd,
     env,
-    host: {
-      ...systemHost(env),
-      readTextFile: (path) => Deno.readTextFileSync(path),
-      listDir: (path) => [...Deno.readDirSync(path)].map((e) => e.name),
-      isExecutable,
-      timeZone: Temporal.Now.timeZoneId(),
-      env,
-      realPath: (path) => Deno.realPathSync(path),
-      mkdirp: (path) => Deno.mkdirSync(path, { recursive: true }),
-    },
-    process: { pid: Deno.pid, hostname: Deno.hostname(), isAlive: processAlive },
-    // Steps with `executor: slurm` become batch jobs; their files go to
-    // .crude-link/slurm in the folder crude-link runs in (shared with the nodes).
-    spawner: routingSpawner(
-      systemSpawner,
-      createSlurmSpawner({
-        stateDir: `${Deno.cwd()}/.crude-link/slurm`,
-        baseDir: Deno.cwd(),
-        clock: systemClock,
-        onInterrupt(handler) {
-          if (Deno.build.os === "windows") return () => {};
-          Deno.addSignalListener("SIGINT", handler);
-          return () => Deno.removeSignalListener("SIGINT", handler);
-        },
-      }),
-    ),
-    clock: systemClock,
-    onSignal(signal, handler) {
-      const native = nativeSignal(signal, Deno.build.os);
-      Deno.addSignalListener(native, handler);
-      return () => Deno.removeSignalListener(native, handler);
-    },
-    prompter: terminalPrompter,
+    os: OS,
     timeZone: Temporal.Now.timeZoneId(),
+    isAlive: processAlive,
+    which(name) {
+      if (!found.has(name)) found.set(name, which(name, env));
+      return found.get(name);
+    },
   };
 }
 
 /** True when a process with this id exists (signal 0 probes without sending anything). */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (Deno.build.os === "windows") {
+  if (OS === "windows") {
     // Windows has no signal 0: ask the task list.
     try {
       const out = new Deno.Command("tasklist", {
         args: ["/FI", `PID eq ${pid}`, "/NH", "/FO", "CSV"],
-      })
-        .outputSync();
+      }).outputSync();
       return new TextDecoder().decode(out.stdout).includes(`"${pid}"`);
     } catch {
-      return true; // Cannot tell: never take over a lock that may be held.
+      return true; // Cannot tell: never mark a run of a live process interrupted.
     }
   }
   try {
@@ -274,4 +313,31 @@ export function processAlive(pid: number): boolean {
     // Someone else's process: it exists, we just may not signal it.
     return e instanceof Deno.errors.PermissionDenied;
   }
+}
+
+/** The real machine, for `main()`. */
+export function createSystem(): System {
+  const host = systemHost();
+  return {
+    clock: systemClock,
+    random: systemRandom,
+    // Steps with `executor: slurm` become batch jobs; their files go to
+    // .crude-link/slurm in the folder crude-link runs in (shared with the nodes).
+    spawner: routingSpawner(
+      systemSpawner,
+      createSlurmSpawner({
+        stateDir: `${host.cwd}/.crude-link/slurm`,
+        baseDir: host.cwd,
+        clock: systemClock,
+        onInterrupt: (handler) => OS === "windows" ? () => {} : systemSignals.on("SIGINT", handler),
+      }),
+    ),
+    fs: systemFileSystem,
+    console: systemConsole(),
+    signals: systemSignals,
+    prompter: terminalPrompter,
+    host,
+    history: sqliteHistory,
+    locks: fileLocks(systemFileSystem),
+  };
 }

@@ -25,7 +25,10 @@
  *   (both step streams log at level INFO: stderr is marked by this field,
  *   not by the level, since progress bars and warnings go there too);
  * - message: the text as printed (a step's line without its terminator;
- *   multi-line messages become several log lines with the same prefix).
+ *   multi-line messages become several log lines with the same prefix),
+ *   with control characters escaped ({@link escapeControl}): a step's line
+ *   holding a newline, a carriage return or an escape sequence cannot forge
+ *   a log line or act on the terminal of whoever reads the log.
  *
  * So `grep ' stderr | '` finds everything steps wrote to stderr,
  * `grep ' training '` one step, and `cut -d'|' -f2-` strips the prefixes.
@@ -51,13 +54,50 @@ export interface LogRecord {
   text: string;
 }
 
-/** Options of a {@link LogFormatter}. */
-export interface LogFormatterOptions {
-  /**
-   * IANA time zone of the timestamps, e.g. `Europe/Berlin`. Default: the
-   * machine's local zone.
-   */
-  timeZone?: string;
+// Every C0 control character but the tab, DEL, and the C1 controls: what a
+// terminal acts on (a newline forges a line, ESC [2J clears the screen).
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+// deno-lint-ignore no-control-regex
+const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+// The same, but a newline is a separator (a block of several lines).
+// deno-lint-ignore no-control-regex
+const HAS_CONTROL_IN_LINES = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+function escapeOne(c: string): string {
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  const code = c.charCodeAt(0);
+  const hex = code.toString(16).padStart(2, "0");
+  return code < 0x80 ? `\\x${hex}` : `\\u00${hex}`;
+}
+
+/**
+ * The one escaping of crude-link: control characters in text it prints
+ * (step names, command lines, messages, and a step's output in the log)
+ * become visible escapes, so that no value can forge a line or act on the
+ * terminal: a newline becomes `\n`, a carriage return `\r`, other C0
+ * characters and DEL `\xHH` (ESC is `\x1b`), C1 characters `\u00HH`. Tabs
+ * stay as they are (readable, harmless); backslashes are not doubled, so the
+ * escaping is for reading, not reversible.
+ *
+ * @example
+ * ```ts
+ * escapeControl("name\n2026 ERROR forged"); // "name\\n2026 ERROR forged"
+ * escapeControl("\x1b[2Jclear"); // "\\x1b[2Jclear"
+ * escapeControl("a\tb"); // "a\tb"
+ * ```
+ */
+export function escapeControl(text: string): string {
+  return HAS_CONTROL.test(text) ? text.replace(CONTROL, escapeOne) : text;
+}
+
+/**
+ * {@link escapeControl} for a block of lines joined by `\n`: each line is
+ * escaped, the newlines between them stay.
+ */
+export function escapeLines(block: string): string {
+  return HAS_CONTROL_IN_LINES.test(block) ? block.split("\n").map(escapeControl).join("\n") : block;
 }
 
 const LEVEL_FIELD: Record<LogLevel, string> = {
@@ -78,17 +118,19 @@ function pad2(n: number): string {
 /**
  * Formats log lines. Cheap on the hot path: the date, time and offset are
  * computed once per second of event time, the whole timestamp once per
- * millisecond, and step fields once per step name.
+ * millisecond, and step fields once per step name; a block of many lines
+ * gets its prefixes in one pass.
  *
  * @example
  * ```ts
- * const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+ * const f = new LogFormatter("Europe/Berlin");
  * f.line(Date.UTC(2026, 10, 25, 14, 30), "info", "train", "stdout", "epoch 1");
  * // "2026-11-25T15:30:00.000+01:00 INFO  train stdout | epoch 1"
  * ```
  */
 export class LogFormatter {
-  readonly #timeZone: string;
+  /** The IANA time zone of the timestamps. */
+  readonly timeZone: string;
   #lastSecond = NaN;
   #secondHead = "";
   #secondOffset = "";
@@ -96,21 +138,17 @@ export class LogFormatter {
   #lastStamp = "";
   readonly #stepFields = new Map<string, string>();
   // The whole prefix of the last line: consecutive lines of one step within
-  // one millisecond share it, and a line is then a single concatenation.
+  // one millisecond share it.
   #prefix = "";
   #prefixMs = NaN;
   #prefixLevel: LogLevel | undefined;
   #prefixStep: string | undefined;
   #prefixStream: OutputStream | undefined;
+  #joiner = "\n";
 
-  /** Creates a formatter for one time zone. */
-  constructor(options: LogFormatterOptions = {}) {
-    this.#timeZone = options.timeZone ?? Temporal.Now.timeZoneId();
-  }
-
-  /** The IANA time zone of the timestamps. */
-  get timeZone(): string {
-    return this.#timeZone;
+  /** Creates a formatter for one IANA time zone, e.g. `Europe/Berlin` or `UTC`. */
+  constructor(timeZone: string) {
+    this.timeZone = timeZone;
   }
 
   /**
@@ -123,7 +161,7 @@ export class LogFormatter {
     const second = Math.floor(ms / 1000);
     if (second !== this.#lastSecond) {
       const z = Temporal.Instant.fromEpochMilliseconds(second * 1000)
-        .toZonedDateTimeISO(this.#timeZone);
+        .toZonedDateTimeISO(this.timeZone);
       const year = z.year >= 0 && z.year <= 9999
         ? String(z.year).padStart(4, "0")
         : (z.year < 0 ? "-" : "+") + String(Math.abs(z.year)).padStart(6, "0");
@@ -140,23 +178,20 @@ export class LogFormatter {
   }
 
   /**
-   * One complete log line (without the newline): timestamp, level, step (or
-   * `-`), stream (or `-`), ` | `, message.
+   * The start of a log line up to and including `| `: timestamp, level,
+   * step (or `-`), stream (or `-`).
    */
-  line(
+  prefix(
     atMs: number,
     level: LogLevel,
     step: string | undefined,
     stream: OutputStream | undefined,
-    message: string,
   ): string {
     if (
       atMs !== this.#prefixMs || level !== this.#prefixLevel ||
       step !== this.#prefixStep || stream !== this.#prefixStream
     ) {
-      // join() makes one flat string; a `+` or template chain would make a
-      // tree of concatenations that encoding the batch walks for every line
-      // sharing the prefix (twice as slow for the log file's whole batch).
+      // join() makes one flat string: cheaper to copy for every line.
       this.#prefix = [
         this.timestamp(atMs),
         LEVEL_FIELD[level],
@@ -168,30 +203,76 @@ export class LogFormatter {
       this.#prefixLevel = level;
       this.#prefixStep = step;
       this.#prefixStream = stream;
+      this.#joiner = "\n" + this.#prefix;
     }
-    return this.#prefix + message;
-  }
-
-  /** Formats a {@link LogRecord} as a log line. */
-  record(atMs: number, r: LogRecord): string {
-    return this.line(atMs, r.level, r.step, r.stream, r.text);
+    return this.#prefix;
   }
 
   /**
-   * The log lines for one event (none for `step-progress`, which is only
-   * shown live on a terminal).
+   * One complete log line (without the newline); the message is escaped
+   * with {@link escapeControl}.
    */
-  event(event: RunEvent, atMs: number): string[] {
+  line(
+    atMs: number,
+    level: LogLevel,
+    step: string | undefined,
+    stream: OutputStream | undefined,
+    message: string,
+  ): string {
+    return this.prefix(atMs, level, step, stream) + escapeControl(message);
+  }
+
+  /**
+   * A block of log lines with one prefix: `lines` holds one or more lines
+   * joined by `\n` (a step's output as read in one chunk). Each line is
+   * escaped; the result ends with a newline.
+   */
+  block(
+    atMs: number,
+    level: LogLevel,
+    step: string | undefined,
+    stream: OutputStream | undefined,
+    lines: string,
+  ): string {
+    return this.blockParts(atMs, level, step, stream, lines).join("");
+  }
+
+  /**
+   * {@link LogFormatter.block} in three parts (the first prefix, the lines
+   * with the other prefixes, the last newline), to be written one after the
+   * other: joining them would copy the whole block once more.
+   */
+  blockParts(
+    atMs: number,
+    level: LogLevel,
+    step: string | undefined,
+    stream: OutputStream | undefined,
+    lines: string,
+  ): [string, string, string] {
+    const prefix = this.prefix(atMs, level, step, stream);
+    const text = escapeLines(lines);
+    return [prefix, text.includes("\n") ? text.replaceAll("\n", this.#joiner) : text, "\n"];
+  }
+
+  /**
+   * The log lines for one event, as one string ending with a newline (empty
+   * for `step-progress`, which is only shown live on a terminal).
+   */
+  event(event: RunEvent, atMs: number): string {
     if (event.type === "step-output") {
-      return [this.line(atMs, "info", event.step, event.stream, event.line)];
+      return this.block(atMs, "info", event.step, event.stream, event.text);
     }
-    return describeEvent(event).map((r) => this.record(atMs, r));
+    let out = "";
+    for (const r of describeEvent(event)) {
+      out += this.prefix(atMs, r.level, r.step, r.stream) + r.text + "\n";
+    }
+    return out;
   }
 
   #stepField(step: string): string {
     let field = this.#stepFields.get(step);
     if (field === undefined) {
-      field = step === "" || /[\s|"]/.test(step) ? JSON.stringify(step) : step;
+      field = escapeControl(step === "" || /[\s|"]/.test(step) ? JSON.stringify(step) : step);
       if (this.#stepFields.size > 1000) this.#stepFields.clear();
       this.#stepFields.set(step, field);
     }
@@ -199,40 +280,17 @@ export class LogFormatter {
   }
 }
 
-let defaultFormatter: LogFormatter | undefined;
-
-/**
- * Formats one log line in the machine's local time zone; see
- * {@link LogFormatter.line}.
- */
-export function formatLogLine(
-  atMs: number,
-  level: LogLevel,
-  step: string | undefined,
-  stream: OutputStream | undefined,
-  message: string,
-): string {
-  defaultFormatter ??= new LogFormatter();
-  return defaultFormatter.line(atMs, level, step, stream, message);
-}
-
-/**
- * The log lines for one event in the machine's local time zone; see
- * {@link LogFormatter.event}.
- */
-export function formatEventLines(event: RunEvent, atMs: number): string[] {
-  defaultFormatter ??= new LogFormatter();
-  return defaultFormatter.event(event, atMs);
-}
-
 /**
  * Says what an event means, as one or more single-line records (none for
  * `step-progress`). Used by the log and, without timestamps, the console.
+ * Every text is escaped with {@link escapeControl}: a value from the config
+ * cannot forge a line or reach the terminal raw. The `step` field is the
+ * name as is, for the caller to write (escaped) in its own way.
  *
  * - run-start: `run <id> started (trigger: cron, config: config.yaml, 3 steps)`
  * - step-start: `started: python3 train.py --epochs=3 '--name=my model'`
  *   (`started (attempt 2): …` for a retry, `started as Slurm job 42: …` on Slurm)
- * - step-output: the line itself, with its stream
+ * - step-output: one record per line, with its stream
  * - step-end: `finished: exit status 0 after 12.35s` or, at level error,
  *   `failed: exit status 1 after 3m 05s`, `failed: killed by signal SIGKILL
  *   after 2.00s`, `failed: timed out after 1h 30m`, `failed: could not
@@ -244,6 +302,12 @@ export function formatEventLines(event: RunEvent, atMs: number): string[] {
  *   failed step ended.
  */
 export function describeEvent(event: RunEvent): LogRecord[] {
+  const records = describeRaw(event);
+  for (const r of records) r.text = escapeControl(r.text);
+  return records;
+}
+
+function describeRaw(event: RunEvent): LogRecord[] {
   switch (event.type) {
     case "run-start":
       return [{
@@ -263,12 +327,12 @@ export function describeEvent(event: RunEvent): LogRecord[] {
       }];
     }
     case "step-output":
-      return [{
+      return event.text.split("\n").map((text) => ({
         level: "info",
         step: event.step,
         stream: event.stream,
-        text: event.line,
-      }];
+        text,
+      }));
     case "step-progress":
       return [];
     case "step-end": {
@@ -293,13 +357,7 @@ export function describeEvent(event: RunEvent): LogRecord[] {
         text,
       }));
     case "run-end":
-      return describeRunEnd(
-        event.runId,
-        event.status,
-        event.results,
-        event
-          .durationMs,
-      );
+      return describeRunEnd(event.runId, event.status, event.results, event.durationMs);
   }
 }
 
@@ -322,10 +380,11 @@ function describeRunEnd(
     level,
     text: `run ${runId} ${status} after ${formatDuration(durationMs)}${tally ? `: ${tally}` : ""}`,
   }];
-  const nameWidth = Math.max(0, ...results.map((r) => r.name.length));
-  for (const r of results) {
+  const names = results.map((r) => escapeControl(r.name));
+  const nameWidth = Math.max(0, ...names.map((n) => n.length));
+  for (const [i, r] of results.entries()) {
     const cells = [
-      r.name.padEnd(nameWidth),
+      names[i].padEnd(nameWidth),
       (r.status === "not-run" ? "not run" : r.status).padEnd(7),
       plural(r.attempts, "attempt").padEnd(10),
       (r.status === "not-run" ? "-" : formatDuration(r.durationMs)).padStart(

@@ -1,15 +1,17 @@
 /**
  * A size-rotated log file, with the semantics of Python's
- * `logging.handlers.RotatingFileHandler(maxBytes=2 MiB, backupCount=3)` and
- * batched writes.
+ * `logging.handlers.RotatingFileHandler(maxBytes=2 MiB, backupCount=3)`,
+ * written through the {@link FileSystem} port.
  *
  * @module
  */
 
-import { dirname } from "../path.ts";
+import { type FileSystem, FsError, type WritableFile } from "../ports.ts";
 
 /** Options of a {@link RotatingFile}. */
 export interface RotatingFileOptions {
+  /** The files and folders it writes through. */
+  fs: FileSystem;
   /** The live log file; backups are `<path>.1` … `<path>.<backupCount>`. */
   path: string;
   /**
@@ -20,35 +22,36 @@ export interface RotatingFileOptions {
   maxBytes?: number;
   /** How many rotated files to keep. Default 3. `0`: truncate instead. */
   backupCount?: number;
-  /**
-   * Buffered text (in UTF-16 units) that triggers an immediate write.
-   * Default 65,536.
-   */
-  bufferSize?: number;
-  /**
-   * The longest a buffered line waits before it is written, in
-   * milliseconds. Default 20.
-   */
-  flushDelayMs?: number;
-  /**
-   * Called when a batched write fails (disk full, permissions…), from the
-   * timer or from a `writeLine` that filled the buffer, where throwing would
-   * crash the program or the caller; the buffered lines are dropped. (Only
-   * `flushSync()` and `close()` throw.) Default: one warning on stderr for
-   * the first failure.
-   */
-  onError?: (error: unknown) => void;
 }
 
-const encoder = new TextEncoder();
-const NEWLINE = new Uint8Array([10]);
+/**
+ * Writing to the log file failed (a full disk, a file system gone
+ * read-only, …): the file holds the lines before `lostLines`; those are
+ * not written. Thrown by {@link RotatingFile.write} only.
+ */
+export class LogWriteError extends Error {
+  /** What the file system said. */
+  readonly error: FsError;
+  /** How many of the lines given to the failed write are not in the file. */
+  readonly lostLines: number;
+
+  /** Creates the error. */
+  constructor(error: FsError, lostLines: number) {
+    super(error.message);
+    this.name = "LogWriteError";
+    this.error = error;
+    this.lostLines = lostLines;
+  }
+}
+
+const NEWLINE = 10;
 
 /**
  * An append-only log file rotated by size, like Python's
  * `RotatingFileHandler`:
  *
  * - opening appends to an existing file (its size counts toward the limit)
- *   and creates the file and its parent folders when missing;
+ *   and creates the file when missing (not its folder);
  * - before a write that would take the file past `maxBytes`, `<path>.N` is
  *   dropped (N = backupCount), each `<path>.i` becomes `<path>.i+1`, the file
  *   becomes `<path>.1`, and a new empty file is started; so there are never
@@ -59,23 +62,27 @@ const NEWLINE = new Uint8Array([10]);
  *   each fill one file, every chunk ending with a newline;
  * - `backupCount: 0` truncates the file instead of rotating it. (Python's
  *   handler never rolls over in that case and lets the file grow; crude-link
- *   keeps the size bound.) `maxBytes: 0` never rotates, as in Python.
+ *   keeps the size bound.) `maxBytes: 0` never rotates, as in Python, and
+ *   neither does a log that is not a regular file (`/dev/null`).
  *
- * Writes are batched: {@link RotatingFile.writeLine} only appends to a memory
- * buffer, which is written when it passes `bufferSize` or `flushDelayMs`
- * after the first buffered line, whichever comes first. Rotation is decided
- * per line while writing, so boundaries are exact. Exit paths (including
- * signal handlers) call {@link RotatingFile.flushSync}; as a safety net the
- * file also flushes on the global `unload` event (normal end or
- * `Deno.exit()`).
+ * Nothing is buffered: each {@link RotatingFile.write} is one write to the
+ * file (two or more around a rotation), so nothing is lost at exit and no
+ * timer is needed. Callers batch: the log sink writes one chunk of a
+ * step's output at a time.
  *
- * Only one writer per file: other processes appending to or rotating the
- * same file are not detected.
+ * Failures: a write the file system refuses throws {@link LogWriteError}
+ * (with how many lines are lost) and leaves the object usable: the next
+ * write tries again, first ending a line that the failed write left cut in
+ * the middle. When the file cannot be rotated (something that is not a
+ * file is where a backup goes, or a rename failed), the lines go on to the
+ * live file, past the size limit, rather than being lost, and
+ * {@link RotatingFile.takeRotateProblem} says why (once, until a rotation
+ * succeeds again).
  *
  * @example
  * ```ts
- * const log = new RotatingFile({ path: "logs/crude-link.log" });
- * log.writeLine("2026-11-25T15:30:00.123+01:00 INFO  - - | started");
+ * const log = new RotatingFile({ fs: systemFileSystem, path: "logs/crude-link.log" });
+ * log.write("2026-11-25T15:30:00.123+01:00 INFO  - - | started\n");
  * log.close();
  * ```
  */
@@ -86,21 +93,23 @@ export class RotatingFile {
   readonly maxBytes: number;
   /** How many backups are kept. */
   readonly backupCount: number;
-  readonly #bufferSize: number;
-  readonly #flushDelayMs: number;
-  readonly #onError: (error: unknown) => void;
-  #file: Deno.FsFile | undefined;
+  readonly #fs: FileSystem;
+  #rotateProblem: FsError | undefined;
+  readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(256 * 1024);
+  #file: WritableFile | undefined;
+  #closed = false;
   /** Bytes in the live file. */
-  #size: number;
-  /** Buffered lines, each followed by "\n". */
-  #pending = "";
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #errorReported = false;
-  readonly #onUnload = () => this.#flushQuietly();
+  #size = 0;
+  /** A failed write left the file's last line without its newline. */
+  #cutLine = false;
+  /** A rotation problem was reported and no rotation has succeeded since. */
+  #rotateBlocked = false;
 
   /**
-   * Opens (or creates) the log file for appending. Throws the file system's
-   * error when the file or its folder cannot be created or opened.
+   * Opens (or creates) the log file for appending. Throws the
+   * {@link FsError} when it cannot be opened, and a RangeError for bad
+   * options.
    */
   constructor(options: RotatingFileOptions) {
     const maxBytes = options.maxBytes ?? 2_097_152;
@@ -119,101 +128,74 @@ export class RotatingFile {
       );
     }
     this.path = options.path;
-    this.maxBytes = maxBytes;
+    this.#fs = options.fs;
+    const kind = this.#fs.stat(this.path)?.kind;
+    // A device such as /dev/null is never renamed.
+    this.maxBytes = kind === "other" ? 0 : maxBytes;
     this.backupCount = backupCount;
-    this.#bufferSize = options.bufferSize ?? 65_536;
-    this.#flushDelayMs = options.flushDelayMs ?? 20;
-    this.#onError = options.onError ?? ((error) => {
-      if (this.#errorReported) return;
-      this.#errorReported = true;
-      const why = error instanceof Error ? error.message : String(error);
-      console.error(`crude-link: cannot write log file ${this.path}: ${why}`);
-    });
-    const dir = dirname(this.path, Deno.build.os === "windows");
-    if (dir !== "") Deno.mkdirSync(dir, { recursive: true });
-    this.#file = Deno.openSync(this.path, {
-      append: true,
-      create: true,
-    });
-    this.#size = this.#file.statSync().size;
-    globalThis.addEventListener("unload", this.#onUnload);
+    this.#file = this.#fs.openAppend(this.path);
+    this.#size = this.#file.size();
   }
 
-  /** Bytes in the live file, not counting lines still buffered. */
+  /** Bytes in the live file. */
   get size(): number {
     return this.#size;
   }
 
   /** Whether {@link RotatingFile.close} has been called. */
   get closed(): boolean {
-    return this.#file === undefined;
+    return this.#closed;
   }
 
   /**
-   * Buffers one line (a newline is added; a `\n` inside the text makes
-   * several lines). It reaches the file within `flushDelayMs`.
+   * Writes whole lines: `text` (the parts one after the other) is one or
+   * more lines, each ending with `\n`. Throws {@link LogWriteError} when the
+   * file system refuses them; writes after {@link RotatingFile.close} are
+   * ignored.
    */
-  writeLine(line: string): void {
-    if (this.#file === undefined) {
-      throw new Error(`Log file ${this.path} is closed`);
+  write(...text: string[]): void {
+    if (this.#closed) return;
+    let bytes = this.#encode(text);
+    if (bytes.length === 0) return;
+    if (this.#cutLine) {
+      const joined = new Uint8Array(bytes.length + 1);
+      joined[0] = NEWLINE;
+      joined.set(bytes, 1);
+      bytes = joined;
     }
-    this.#pending += line + "\n";
-    this.#afterAppend();
-  }
-
-  /** Buffers several lines; see {@link RotatingFile.writeLine}. */
-  writeLines(lines: Iterable<string>): void {
-    if (this.#file === undefined) {
-      throw new Error(`Log file ${this.path} is closed`);
-    }
-    let s = "";
-    for (const line of lines) s += line + "\n";
-    this.#pending += s;
-    this.#afterAppend();
-  }
-
-  /** Writes every buffered line now, rotating as needed. Throws on I/O errors. */
-  flushSync(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#pending === "" || this.#file === undefined) return;
-    const bytes = encoder.encode(this.#pending);
-    this.#pending = "";
     this.#writeBytes(bytes);
   }
 
-  /** Writes what is buffered and closes the file. Later writes throw. */
+  /**
+   * Why the file could not be rotated, once per outage (then undefined until
+   * a rotation has succeeded and failed again).
+   */
+  takeRotateProblem(): FsError | undefined {
+    const problem = this.#rotateProblem;
+    this.#rotateProblem = undefined;
+    return problem;
+  }
+
+  /** Closes the file. Never throws; later writes are ignored. */
   close(): void {
-    if (this.#file === undefined) return;
-    try {
-      this.flushSync();
-    } finally {
-      globalThis.removeEventListener("unload", this.#onUnload);
-      this.#file?.close();
-      this.#file = undefined;
-    }
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#file?.close();
+    this.#file = undefined;
   }
 
-  #afterAppend(): void {
-    if (this.#pending.length >= this.#bufferSize) {
-      this.#flushQuietly();
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#flushQuietly();
-      }, this.#flushDelayMs);
+  /** The parts as UTF-8, one after the other, in a buffer reused from one write to the next. */
+  #encode(parts: string[]): Uint8Array {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (this.#buffer.length < length * 3) {
+      this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, length * 3));
     }
-  }
-
-  #flushQuietly(): void {
-    try {
-      this.flushSync();
-    } catch (error) {
-      this.#pending = "";
-      this.#onError(error);
+    let at = 0;
+    for (const part of parts) {
+      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
     }
+    return this.#buffer.subarray(0, at);
   }
 
   /** Writes whole lines (`bytes` ends with a newline), rotating before overflow. */
@@ -221,89 +203,138 @@ export class RotatingFile {
     const max = this.maxBytes;
     let off = 0;
     const end = bytes.length;
-    while (off < end) {
-      const room = max === 0 ? Infinity : max - this.#size;
-      if (end - off <= room) {
-        this.#append(bytes.subarray(off, end));
-        return;
+    try {
+      if (this.#file === undefined) this.#reopen();
+      while (off < end) {
+        const room = max === 0 ? Infinity : max - this.#size;
+        if (end - off <= room) {
+          this.#append(bytes.subarray(off, end));
+          off = end;
+          return;
+        }
+        // The last newline that still fits: lines up to it go to this file.
+        const cut = room > 0 ? bytes.lastIndexOf(NEWLINE, off + room - 1) : -1;
+        if (cut >= off) {
+          this.#append(bytes.subarray(off, cut + 1));
+          off = cut + 1;
+          if (!this.#rollover()) break;
+          continue;
+        }
+        if (this.#size > 0) {
+          if (!this.#rollover()) break;
+          continue;
+        }
+        // The next line alone is longer than a whole file: cut it into chunks.
+        let take = max - 1;
+        while ((bytes[off + take] & 0xc0) === 0x80) take--;
+        const piece = new Uint8Array(take + 1);
+        piece.set(bytes.subarray(off, off + take));
+        piece[take] = NEWLINE;
+        this.#append(piece);
+        off += take;
       }
-      // The last newline that still fits: lines up to it go to this file.
-      const cut = room > 0 ? bytes.lastIndexOf(10, off + room - 1) : -1;
-      if (cut >= off) {
-        this.#append(bytes.subarray(off, cut + 1));
-        off = cut + 1;
-        this.#rollover();
-        continue;
-      }
-      if (this.#size > 0) {
-        this.#rollover();
-        continue;
-      }
-      // The next line alone is longer than a whole file: cut it into chunks.
-      let take = max - 1;
-      while ((bytes[off + take] & 0xc0) === 0x80) take--;
-      this.#append(bytes.subarray(off, off + take));
-      this.#append(NEWLINE);
-      off += take;
+      // It cannot rotate: the rest goes to the live file, past the limit.
+      if (off < end) this.#append(bytes.subarray(off, end));
+      off = end;
+    } catch (e) {
+      if (!(e instanceof FsError)) throw e;
+      throw new LogWriteError(e, this.#afterFailure(bytes, off));
     }
+  }
+
+  /**
+   * After a refused write that started at `off`: learns how much reached
+   * the file (a full disk takes part of a write), and counts the lines
+   * that did not.
+   */
+  #afterFailure(bytes: Uint8Array, off: number): number {
+    let written = 0;
+    if (this.#file !== undefined) {
+      try {
+        const now = this.#file.size();
+        written = Math.min(Math.max(0, now - this.#size), bytes.length - off);
+        this.#size = now;
+      } catch {
+        // Cannot tell: count everything from `off` as lost.
+      }
+    }
+    const from = off + written;
+    if (written > 0) this.#cutLine = bytes[from - 1] !== NEWLINE;
+    let lost = 0;
+    for (let i = bytes.indexOf(NEWLINE, from); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) {
+      lost++;
+    }
+    return lost;
   }
 
   #append(bytes: Uint8Array): void {
-    const file = this.#file!;
-    let done = 0;
-    while (done < bytes.length) {
-      done += file.writeSync(bytes.subarray(done));
-    }
+    this.#file!.write(bytes);
     this.#size += bytes.length;
+    this.#cutLine = false;
   }
 
-  #rollover(): void {
-    this.#file!.close();
-    this.#file = undefined;
-    try {
-      if (this.backupCount > 0) {
-        for (let i = this.backupCount - 1; i >= 1; i--) {
-          const from = `${this.path}.${i}`;
-          if (exists(from)) {
-            removeIfExists(`${this.path}.${i + 1}`);
-            Deno.renameSync(from, `${this.path}.${i + 1}`);
-          }
+  /** Opens the live file again after a rotation that could not create it. */
+  #reopen(): void {
+    this.#file = this.#fs.openAppend(this.path);
+    this.#size = this.#file.size();
+  }
+
+  /**
+   * Whether every backup slot holds a file or nothing: something else there
+   * (a folder) must not be removed or renamed over.
+   */
+  #canRotate(): boolean {
+    for (let i = 1; i <= this.backupCount; i++) {
+      const path = `${this.path}.${i}`;
+      const kind = this.#fs.stat(path)?.kind;
+      if (kind !== undefined && kind !== "file") {
+        if (!this.#rotateBlocked) {
+          this.#rotateBlocked = true;
+          this.#rotateProblem = new FsError(
+            kind === "directory" ? "is-a-directory" : "other",
+            "rotate",
+            path,
+            `'${path}' is ${kind === "directory" ? "a folder" : "not a file"}`,
+          );
         }
-        removeIfExists(`${this.path}.1`);
-        Deno.renameSync(this.path, `${this.path}.1`);
-        this.#file = Deno.openSync(this.path, { append: true, create: true });
-      } else {
-        this.#file = Deno.openSync(this.path, {
-          write: true,
-          create: true,
-          truncate: true,
-        });
-      }
-      this.#size = 0;
-    } finally {
-      if (this.#file === undefined) {
-        // The rename failed: keep logging to the same file rather than lose lines.
-        this.#file = Deno.openSync(this.path, { append: true, create: true });
-        this.#size = this.#file.statSync().size;
+        return false;
       }
     }
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
     return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
-}
 
-function removeIfExists(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  /** Starts a new live file; false when it cannot (reported once). */
+  #rollover(): boolean {
+    if (this.backupCount === 0) {
+      const file = this.#fs.openTruncate(this.path);
+      this.#file?.close();
+      this.#file = file;
+      this.#size = 0;
+      return true;
+    }
+    if (!this.#canRotate()) return false;
+    try {
+      const last = `${this.path}.${this.backupCount}`;
+      if (this.#fs.stat(last)) this.#fs.remove(last);
+      for (let i = this.backupCount - 1; i >= 1; i--) {
+        const from = `${this.path}.${i}`;
+        if (this.#fs.stat(from)) this.#fs.rename(from, `${this.path}.${i + 1}`);
+      }
+      this.#fs.rename(this.path, `${this.path}.1`);
+    } catch (e) {
+      if (!(e instanceof FsError)) throw e;
+      // The live file was not renamed: keep writing to it, past the limit.
+      if (!this.#rotateBlocked) {
+        this.#rotateBlocked = true;
+        this.#rotateProblem = e;
+      }
+      return false;
+    }
+    this.#rotateBlocked = false;
+    this.#file?.close();
+    this.#file = undefined;
+    this.#size = 0;
+    this.#reopen();
+    return true;
   }
 }

@@ -1,196 +1,253 @@
 /**
- * The sinks of non-interactive mode: every {@link RunEvent} goes to the
- * rotating log file and, in short form, to the console.
+ * The sinks of a run's output: every {@link RunEvent} goes to the rotating
+ * log file and, in short form, to the console. Both take a step's output a
+ * chunk at a time (one `step-output` event holds every line of one read)
+ * and write it with one write each.
  *
  * @module
  */
 
-import pc from "picocolors";
+import { colors } from "../ansi.ts";
 import type { OutputStream, RunEvent, Sink } from "../model.ts";
-import { describeEvent, LogFormatter } from "./format.ts";
-import type { RotatingFile } from "./rotating_file.ts";
+import type { FsError, OutputChannel } from "../ports.ts";
+import { describeEvent, escapeControl, type LogFormatter } from "./format.ts";
+import { LogWriteError, type RotatingFile } from "./rotating_file.ts";
 
-/** A {@link Sink} that batches its writes; `flush()` writes everything now. */
-export interface FlushableSink extends Sink {
-  /** Writes everything buffered, synchronously (safe in exit and signal handlers). */
-  flush(): void;
+/** A {@link Sink} that is closed at the end. */
+export interface ClosableSink extends Sink {
+  /** Writes what is left and closes. Never throws. */
+  close(): void;
 }
 
 /** Options of {@link createLogSink}. */
 export interface LogSinkOptions {
-  /** Formats the lines; default: a {@link LogFormatter} in `timeZone`. */
-  formatter?: LogFormatter;
-  /** IANA time zone of the timestamps; default: the machine's local zone. */
-  timeZone?: string;
+  /** Formats the lines (and holds the log's time zone). */
+  formatter: LogFormatter;
+  /**
+   * Tells the person watching (the console, not the log) that the log
+   * cannot be written, or can again: one line, already worded.
+   */
+  report: (level: "warn" | "error", text: string) => void;
+  /**
+   * While the file cannot be written, the least time between two attempts
+   * (event time, in milliseconds). Default 1000.
+   */
+  retryMs?: number;
+}
+
+/** The words for why a file cannot be written ({@link FsError.reason}, with control characters escaped). */
+export function fsReason(error: FsError): string {
+  return escapeControl(error.reason);
 }
 
 /**
  * A sink writing every event except `step-progress` to a log file, in the
- * format of `format.ts` (`<timestamp> <LEVEL> <step> <stream> | <message>`).
- * Lines are buffered by the {@link RotatingFile}; `flush()` writes them now
- * (I/O errors are thrown from `flush()` only).
+ * format of `format.ts` (`<timestamp> <LEVEL> <step> <stream> | <message>`),
+ * one write per event (a chunk of a step's output is one event).
+ *
+ * When the file cannot be written (a full disk), the run goes on: this is
+ * reported once, the lines are counted as lost, and every `retryMs` the
+ * next event tries again; when it succeeds, the log gets a line saying how
+ * many lines are missing and since when, and that is reported too. Nothing
+ * here throws for a file system error.
  */
-export function createLogSink(
-  file: RotatingFile,
-  opts: LogSinkOptions = {},
-): FlushableSink {
-  const formatter = opts.formatter ??
-    new LogFormatter(
-      opts.timeZone === undefined ? {} : { timeZone: opts.timeZone },
-    );
-  const sink = (event: RunEvent, atMs: number): void => {
-    switch (event.type) {
-      case "step-output":
-        file.writeLine(
-          formatter.line(atMs, "info", event.step, event.stream, event.line),
+export function createLogSink(file: RotatingFile, options: LogSinkOptions): ClosableSink {
+  const { formatter, report } = options;
+  const retryMs = options.retryMs ?? 1000;
+  let down: { since: number; error: FsError; lost: number; lastTry: number } | undefined;
+  const path = escapeControl(file.path);
+
+  const write = (atMs: number, ...text: string[]): void => {
+    if (down !== undefined && atMs - down.lastTry < retryMs) {
+      down.lost += countLines(text);
+      return;
+    }
+    try {
+      if (down !== undefined) {
+        const { since, lost, error } = down;
+        down.lastTry = atMs;
+        const gap = `${lost} ${lost === 1 ? "line" : "lines"} from ${
+          formatter.timestamp(since)
+        } to ${formatter.timestamp(atMs)}`;
+        file.write(
+          formatter.prefix(atMs, "warn", undefined, undefined) +
+            `the log could not be written (${fsReason(error)}): ${gap} are missing here\n`,
         );
-        return;
-      case "step-progress":
-        return;
-      default:
-        file.writeLines(formatter.event(event, atMs));
+        down = undefined;
+        report("warn", `the log file '${path}' can be written again; ${gap} are missing from it`);
+      }
+      file.write(...text);
+      const problem = file.takeRotateProblem();
+      if (problem !== undefined) {
+        const text = `cannot rotate the log file '${path}': ${
+          problem.op === "rotate" ? escapeControl(problem.message) : fsReason(problem)
+        }; the log grows past its size limit until it can rotate (move '${
+          escapeControl(problem.path)
+        }' aside)`;
+        report("warn", text);
+        file.write(formatter.line(atMs, "warn", undefined, undefined, text) + "\n");
+      }
+    } catch (e) {
+      if (!(e instanceof LogWriteError)) throw e;
+      if (down === undefined) {
+        down = { since: atMs, error: e.error, lost: 0, lastTry: atMs };
+        report(
+          "error",
+          `cannot write the log file '${path}' (${fsReason(e.error)}) since ${
+            formatter.timestamp(atMs)
+          }; the run goes on and its output is still shown here; logging resumes when the file can be written again`,
+        );
+        down.lost += e.lostLines;
+      } else {
+        // The notice failed: the lines of this event were not tried.
+        down.lost += countLines(text);
+      }
     }
   };
-  return Object.assign(sink, { flush: () => file.flushSync() });
+
+  const sink = (event: RunEvent, atMs: number): void => {
+    if (event.type === "step-progress") return;
+    if (event.type === "step-output") {
+      write(atMs, ...formatter.blockParts(atMs, "info", event.step, event.stream, event.text));
+    } else {
+      write(atMs, formatter.event(event, atMs));
+    }
+  };
+  return Object.assign(sink, { close: () => file.close() });
 }
 
-/** Where the console sink writes: standard output, or a fake in tests. */
-export interface ConsoleOutput {
-  /** Writes all the bytes (synchronously, e.g. `Deno.stdout.writeSync` in a loop). */
-  write(bytes: Uint8Array): void;
-  /** Whether it is a terminal: progress lines are drawn live only on one. */
-  isTerminal: boolean;
+/** How many line ends the text (or the parts together) holds. */
+function countLines(text: string | string[]): number {
+  if (typeof text !== "string") return text.reduce((n, t) => n + countLines(t), 0);
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 /** Options of {@link createConsoleSink}. */
 export interface ConsoleSinkOptions {
-  /** Use colours (the caller decides from NO_COLOR and `isTerminal`). */
+  /** Use colours (the caller decides from NO_COLOR and the terminal: see `wantColor`). */
   color: boolean;
-  /**
-   * Width of the terminal, to keep a progress line on one row. Default:
-   * `Deno.consoleSize().columns`, else 80.
-   */
+  /** Width of the terminal, to keep a progress row on one row. Default 80. */
   columns?: () => number;
-  /** Buffered text (UTF-16 units) that triggers an immediate write. Default 65,536. */
-  bufferSize?: number;
-  /** The longest buffered output waits, in milliseconds. Default 0 (next macrotask). */
-  flushDelayMs?: number;
+  /** Where the lines the console dropped can be read (`the log file 'x'`), for the notice. */
+  fullRecord?: string;
 }
 
-/** The console sink: a {@link FlushableSink} that can be closed. */
-export interface ConsoleSink extends FlushableSink {
+/** The console sink: a {@link Sink} with an asynchronous end. */
+export interface ConsoleSink extends Sink {
   /**
-   * Ends a progress row left on screen, flushes, and stops listening to the
-   * global `unload` event.
+   * At the end of a run: ends a progress row left on screen, says how many
+   * lines the console dropped (if any), and waits up to `timeoutMs` for the
+   * console to take what is queued. Never throws.
    */
-  close(): void;
+  finish(timeoutMs: number): Promise<void>;
 }
 
 const CLEAR_TO_END = "\x1b[K";
-const encoder = new TextEncoder();
 
 /**
- * A sink writing to the console:
+ * A sink writing to the console, through an {@link OutputChannel} that
+ * never blocks (a console that falls behind drops lines, which are counted
+ * and reported once it takes text again):
  *
- * - each line a step prints as `<step> | <text>` (with colours: the step
- *   name and bar dimmed, and for stderr the bar and the text red). The bar
- *   is ASCII on purpose: one non-Latin-1 character in the prefix would make
- *   V8 store every batch as UTF-16 and encoding it three times slower;
- * - crude-link's own events as `[crude-link] <step>: <text>` (the texts of
- *   {@link describeEvent}; warnings yellow, errors red), including the
- *   summary table at the end of a run;
+ * - the lines a step prints as `<step> | <text>`, raw (with colours: the
+ *   step name and bar dimmed, and for stderr the bar and the text red,
+ *   except a progress bar's final state, which is not an error). The bar is
+ *   ASCII on purpose: one non-Latin-1 character in the prefix would make V8
+ *   store the chunk as UTF-16 and encoding it three times slower;
+ * - crude-link's own events as `[crude-link] <step>: <text>` (the escaped
+ *   texts of {@link describeEvent}; warnings yellow, errors red), including
+ *   the summary table at the end of a run. A full console holds these
+ *   (up to 1000 events) rather than dropping them, and shows them after
+ *   the notice of what was dropped;
  * - on a terminal, `step-progress` is drawn live on the last row (`\r`,
- *   prefix, text cut to the terminal width, clear to end of line) and
- *   replaced by the step's next line on that stream; other lines printed
- *   meanwhile go above it and the progress row is redrawn below them. When
- *   not a terminal, progress is not written at all (the final line is).
- *
- * Output is batched: written once per macrotask (or `flushDelayMs`), or at
- * once when more than `bufferSize` is waiting; `flush()` writes it now, and
- * the global `unload` event (normal end or `Deno.exit()`) flushes too.
- * Write errors (e.g. a closed pipe) drop the output rather than crash.
+ *   prefix, text cut to the terminal width, clear to end of line; never in
+ *   the error colour) and replaced by the step's next line on that stream;
+ *   other lines printed meanwhile go above it and the progress row is
+ *   redrawn below them. When not a terminal, progress is not written at all
+ *   (the final line is).
  */
-export function createConsoleSink(
-  out: ConsoleOutput,
-  opts: ConsoleSinkOptions,
-): ConsoleSink {
-  const c = pc.createColors(opts.color);
-  const bufferSize = opts.bufferSize ?? 65_536;
-  const flushDelayMs = opts.flushDelayMs ?? 0;
-  const columns = opts.columns ?? defaultColumns;
+export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions): ConsoleSink {
+  const c = colors(opts.color);
+  const columns = opts.columns ?? (() => 80);
   const terminal = out.isTerminal;
   const bar = c.dim("|");
-  const prefixes = new Map<string, string>();
-  let pending = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const RED = c.enabled ? "\x1b[31m" : "";
+  const END_RED = c.enabled ? "\x1b[39m" : "";
+  /** The prefix and the joiner between lines of a block, per step, stream and colour. */
+  const formats = new Map<
+    string,
+    { prefix: string; joiner: string; open: string; close: string }
+  >();
   /** The progress row currently drawn, with the cursor at its end. */
   let shown: { step: string; stream: OutputStream; text: string } | undefined;
+  let dropped = 0;
 
-  let lastStep: string | undefined;
-  let lastStream: OutputStream | undefined;
-  let lastPrefix = "";
-  const prefix = (step: string, stream: OutputStream): string => {
-    if (step === lastStep && stream === lastStream) return lastPrefix;
-    const key = `${stream} ${step}`;
-    let p = prefixes.get(key);
-    if (p === undefined) {
-      // join() gives a flat string: cheaper to encode for every line.
-      p = [c.dim(step), stream === "stdout" ? bar : c.red("|"), ""].join(" ");
-      if (prefixes.size > 1000) prefixes.clear();
-      prefixes.set(key, p);
+  const format = (step: string, stream: OutputStream, red: boolean) => {
+    const key = `${stream} ${red} ${step}`;
+    let f = formats.get(key);
+    if (f === undefined) {
+      const prefix = [c.dim(escapeControl(step)), stream === "stdout" ? bar : c.red("|"), ""]
+        .join(" ");
+      const open = red ? RED : "";
+      const close = red ? END_RED : "";
+      f = { prefix, open, close, joiner: `${close}\n${prefix}${open}` };
+      if (formats.size > 1000) formats.clear();
+      formats.set(key, f);
     }
-    lastStep = step;
-    lastStream = stream;
-    lastPrefix = p;
-    return p;
+    return f;
   };
-  const lineText = (stream: OutputStream, text: string): string =>
-    stream === "stderr" && opts.color ? c.red(text) : text;
-  const progressRow = (
-    s: { step: string; stream: OutputStream; text: string },
-  ): string => {
-    const room = Math.max(0, columns() - 1 - s.step.length - 3);
+  const block = (step: string, stream: OutputStream, text: string, red: boolean): string => {
+    const f = format(step, stream, red);
+    const body = text.includes("\n") ? text.replaceAll("\n", f.joiner) : text;
+    return f.prefix + f.open + body + f.close + "\n";
+  };
+  const progressRow = (s: { step: string; stream: OutputStream; text: string }): string => {
+    const f = format(s.step, s.stream, false);
+    const room = Math.max(0, columns() - 1 - escapeControl(s.step).length - 3);
     const text = s.text.length > room ? s.text.slice(0, room) : s.text;
-    return "\r" + prefix(s.step, s.stream) + lineText(s.stream, text) +
-      CLEAR_TO_END;
+    return "\r" + f.prefix + text + CLEAR_TO_END;
   };
-  /** Appends whole lines above the progress row, if one is drawn. */
-  const emit = (lines: string): void => {
-    if (shown === undefined) {
-      pending += lines;
-    } else {
-      pending += "\r" + CLEAR_TO_END + lines + progressRow(shown).slice(1);
+  /** crude-link's own lines the console refused: shown once it takes text again. */
+  const held: string[] = [];
+  /** Says what was dropped and shows what was held; false while the console is still full. */
+  const catchUp = (): boolean => {
+    if (dropped > 0) {
+      if (!out.write(droppedNotice())) return false;
+      dropped = 0;
     }
-    schedule();
+    while (held.length > 0) {
+      if (!out.write(held[0])) return false;
+      held.shift();
+    }
+    return true;
   };
-  const schedule = (): void => {
-    if (pending.length >= bufferSize) {
-      flush();
-    } else if (timer === undefined) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        flush();
-      }, flushDelayMs);
-    }
+  /** A step's output (and progress): dropped, and counted, when the console is full. */
+  const send = (text: string): void => {
+    if (!catchUp() || !out.write(text)) dropped += countLines(text);
   };
-  const flush = (): void => {
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (pending === "") return;
-    const bytes = encoder.encode(pending);
-    pending = "";
-    try {
-      out.write(bytes);
-    } catch {
-      // The console is best effort: a closed pipe must not stop the run.
-    }
+  /** crude-link's own lines: held (up to a bound) when the console is full. */
+  const sendOwn = (text: string): void => {
+    if (catchUp() && out.write(text)) return;
+    if (held.length < 1000) held.push(text);
+    else dropped += countLines(text);
   };
+  const droppedNotice = (): string => {
+    const n = dropped;
+    const where = opts.fullRecord ? `; ${opts.fullRecord} has them` : "";
+    const text = `[crude-link] the console could not keep up: ${n} ${
+      n === 1 ? "line was" : "lines were"
+    } not shown${where}`;
+    return (shown ? "\r" + CLEAR_TO_END : "") + c.yellow(text) + "\n";
+  };
+  /** Whole lines, above the progress row if one is drawn. */
+  const above = (lines: string): string =>
+    shown === undefined ? lines : "\r" + CLEAR_TO_END + lines + progressRow(shown).slice(1);
   const own = (event: RunEvent): string => {
     let s = "";
     for (const r of describeEvent(event)) {
-      const text = (r.step === undefined ? "" : `${r.step}: `) + r.text;
+      const text = (r.step === undefined ? "" : `${escapeControl(r.step)}: `) + r.text;
       const tag = r.level === "info" ? c.cyan("[crude-link]") : "[crude-link]";
       const body = r.level === "error"
         ? c.red(`${tag} ${text}`)
@@ -205,62 +262,48 @@ export function createConsoleSink(
   const sink = (event: RunEvent, _atMs: number): void => {
     switch (event.type) {
       case "step-output": {
-        const line = prefix(event.step, event.stream) +
-          lineText(event.stream, event.line) + "\n";
-        if (
-          shown !== undefined && shown.step === event.step &&
-          shown.stream === event.stream
-        ) {
-          // The final state of the progress line replaces it.
+        const red = event.stream === "stderr" && !event.redrawn && c.enabled;
+        const lines = block(event.step, event.stream, event.text, red);
+        if (shown !== undefined && shown.step === event.step && shown.stream === event.stream) {
+          // The final state of the progress row replaces it.
           shown = undefined;
-          pending += "\r" + line.slice(0, -1) + CLEAR_TO_END + "\n";
-          schedule();
+          send("\r" + CLEAR_TO_END + lines);
         } else {
-          emit(line);
+          send(above(lines));
         }
         return;
       }
       case "step-progress":
         if (!terminal) return;
         shown = { step: event.step, stream: event.stream, text: event.text };
-        pending += progressRow(shown);
-        schedule();
+        send(progressRow(shown));
         return;
       case "step-end":
       case "run-end":
         if (shown !== undefined) {
           // Keep whatever the step left on its progress row.
-          pending += "\n";
+          send("\n");
           shown = undefined;
         }
-        emit(own(event));
+        sendOwn(own(event));
         return;
       default:
-        emit(own(event));
+        sendOwn(above(own(event)));
     }
   };
-  /** At exit: end a progress row so the shell prompt starts on a new line. */
-  const finish = (): void => {
+
+  const finish = async (timeoutMs: number): Promise<void> => {
     if (shown !== undefined) {
-      pending += "\n";
+      send("\n");
       shown = undefined;
     }
-    flush();
+    let caughtUp = catchUp();
+    if (!caughtUp) {
+      // Give a slow reader the chance to catch up, then say what it missed.
+      await out.drain(timeoutMs / 2);
+      caughtUp = catchUp();
+    }
+    await out.drain(caughtUp ? timeoutMs / 2 : 0);
   };
-  globalThis.addEventListener("unload", finish);
-  return Object.assign(sink, {
-    flush,
-    close: () => {
-      finish();
-      globalThis.removeEventListener("unload", finish);
-    },
-  });
-}
-
-function defaultColumns(): number {
-  try {
-    return Deno.consoleSize().columns;
-  } catch {
-    return 80;
-  }
+  return Object.assign(sink, { finish });
 }

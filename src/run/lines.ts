@@ -11,17 +11,19 @@
  *   across two chunks decodes correctly and invalid bytes become U+FFFD
  *   instead of throwing or dropping the line.
  * - Memory stays bounded: a fragment that grows past `maxLineBytes` UTF-8
- *   bytes without a line end is emitted as a `line` piece of at most
+ *   bytes without a line end is emitted as a line of at most
  *   `maxLineBytes` bytes (cut at a character boundary) and the rest carries
  *   on, so nothing is lost.
+ * - Output comes in blocks: the whole lines of one chunk are one `lines`
+ *   piece (a slice of the decoded chunk), not one string per line.
  *
  * @example
  * ```ts
  * const splitter = new LineSplitter();
  * const enc = new TextEncoder();
- * splitter.push(enc.encode("epoch 1\r\n 10%\r 90%"));
- * // → line "epoch 1", progress " 10%", progress " 90%"
- * splitter.push(enc.encode("\r100%\n")); // → line "100%"
+ * splitter.push(enc.encode("epoch 1\nepoch 2\n 10%\r 90%"));
+ * // → lines "epoch 1\nepoch 2", progress " 10%", progress " 90%"
+ * splitter.push(enc.encode("\r100%\n")); // → lines "100%" (redrawn)
  * splitter.end(); // → [] (nothing left over)
  * ```
  *
@@ -29,19 +31,21 @@
  */
 
 /**
- * One piece of a child's output: a whole `line` (without its terminator), or
- * the current state of a carriage-return `progress` line, which the next
- * progress piece or line of the same stream replaces.
+ * One piece of a child's output: whole `lines` (one or more, joined by
+ * `\n`, without the last terminator; `redrawn` when it is the final state
+ * of a row redrawn with `\r`), or the current state of a carriage-return
+ * `progress` row, which the next progress piece or line of the same stream
+ * replaces.
  */
 export type Piece =
-  | { kind: "line"; text: string }
+  | { kind: "lines"; text: string; redrawn?: boolean }
   | { kind: "progress"; text: string };
 
 /** Options of a {@link LineSplitter}. */
 export interface LineSplitterOptions {
   /**
    * Longest line kept in memory, in UTF-8 bytes: a longer one is emitted in
-   * `line` pieces of at most this many bytes. Default 65,536; at least 4.
+   * lines of at most this many bytes. Default 65,536; at least 4.
    */
   maxLineBytes?: number;
 }
@@ -55,10 +59,12 @@ export const DEFAULT_MAX_LINE_BYTES = 65_536;
  * {@link LineSplitter.end} once when the stream closes, so that an
  * unterminated last line (a step killed mid-line) is kept.
  *
- * Progress pieces are emitted when a lone `\r` ends a fragment, and also at
- * the end of a chunk for the fragment being written after a `\r` (so a bar
- * drawn as `\r<bar>` shows without waiting for the next update). A partial
- * line without any `\r` is not reported until it ends.
+ * A chunk without carriage returns is handled in one pass: its whole lines
+ * come out as one `lines` piece, a slice of the decoded chunk (no string per
+ * line). Progress pieces are emitted when a lone `\r` ends a fragment, and
+ * also at the end of a chunk for the fragment being written after a `\r`
+ * (so a bar drawn as `\r<bar>` shows without waiting for the next update).
+ * A partial line without any `\r` is not reported until it ends.
  */
 export class LineSplitter {
   readonly #decoder = new TextDecoder("utf-8", { fatal: false });
@@ -77,6 +83,8 @@ export class LineSplitter {
   #shown = "";
   /** The fragment text last reported as progress, to avoid repeats. */
   #emitted: string | undefined;
+  /** Whole lines of the slow path, not yet put into a piece. */
+  #batch: string[] = [];
 
   /** Creates a splitter for one stream. */
   constructor(options: LineSplitterOptions = {}) {
@@ -94,31 +102,33 @@ export class LineSplitter {
   /** Decodes one chunk read from the stream and returns the pieces it completes. */
   push(chunk: Uint8Array): Piece[] {
     const out: Piece[] = [];
-    this.#process(this.#decoder.decode(chunk, { stream: true }), out);
+    this.#process(this.#decoder.decode(chunk, { stream: true }), chunk.length, out);
     return out;
   }
 
   /**
    * Ends the stream: flushes the decoder (an incomplete character becomes
-   * U+FFFD) and returns the unterminated last line, if any, as a `line`
-   * piece. A progress line that was cleared (only blanks left) is dropped.
+   * U+FFFD) and returns the unterminated last line, if any. A progress line
+   * that was cleared (only blanks left) is dropped.
    */
   end(): Piece[] {
     const out: Piece[] = [];
-    this.#process(this.#decoder.decode(), out);
+    const rest = this.#decoder.decode();
+    this.#process(rest, rest.length * 3, out);
     this.#pendingCR = false;
     const frag = this.#frag;
     if (frag !== "") {
       // Blanks written over a progress bar clear it: nothing to keep.
-      if (!this.#inProgress || frag.trim() !== "") this.#line(frag, out);
+      if (!this.#inProgress || frag.trim() !== "") this.#line(frag, out, this.#inProgress);
     } else if (this.#inProgress && this.#shown.trim() !== "") {
-      this.#line(this.#shown, out);
+      this.#line(this.#shown, out, true);
     }
     this.#reset();
+    this.#flushBatch(out);
     return out;
   }
 
-  #process(text: string, out: Piece[]): void {
+  #process(text: string, bytes: number, out: Piece[]): void {
     const len = text.length;
     if (len === 0) return;
     let pos = 0;
@@ -131,51 +141,12 @@ export class LineSplitter {
         this.#endFragment(out);
       }
     }
-    let cr = text.indexOf("\r", pos);
-    let nl = text.indexOf("\n", pos);
-    if (cr === -1 && nl !== -1) {
-      // Fast path: no carriage return in this chunk. The first line ends the
-      // current fragment; the following ones are complete in the chunk.
-      this.#frag += text.slice(pos, nl);
-      this.#endLine(out);
-      pos = nl + 1;
-      const safe = this.#safeChars;
-      while ((nl = text.indexOf("\n", pos)) !== -1) {
-        if (nl - pos <= safe) {
-          out.push({ kind: "line", text: text.slice(pos, nl) });
-        } else {
-          this.#line(text.slice(pos, nl), out);
-        }
-        pos = nl + 1;
-      }
+    if (!this.#inProgress && text.indexOf("\r", pos) === -1) {
+      this.#plain(text, pos, bytes, out);
     } else {
-      while (cr !== -1 || nl !== -1) {
-        if (nl !== -1 && (cr === -1 || nl < cr)) {
-          this.#frag += text.slice(pos, nl);
-          this.#endLine(out);
-          pos = nl + 1;
-          nl = text.indexOf("\n", pos);
-          continue;
-        }
-        // A carriage return comes first.
-        this.#frag += text.slice(pos, cr);
-        if (cr + 1 === len) {
-          this.#pendingCR = true;
-          pos = len;
-          break;
-        }
-        if (nl === cr + 1) {
-          this.#endLine(out);
-          pos = cr + 2;
-          nl = text.indexOf("\n", pos);
-        } else {
-          this.#endFragment(out);
-          pos = cr + 1;
-        }
-        cr = text.indexOf("\r", pos);
-      }
+      this.#mixed(text, pos, out);
     }
-    if (pos < len) this.#frag += text.slice(pos);
+    this.#flushBatch(out);
     if (this.#frag.length > this.#safeChars) this.#cap(out);
     if (
       this.#inProgress && this.#frag !== "" && this.#frag !== this.#emitted
@@ -185,11 +156,83 @@ export class LineSplitter {
     }
   }
 
+  /** The fast path: no carriage return. All whole lines become one piece. */
+  #plain(text: string, pos: number, bytes: number, out: Piece[]): void {
+    const last = text.lastIndexOf("\n");
+    if (last < pos) {
+      this.#frag += pos === 0 ? text : text.slice(pos);
+      return;
+    }
+    const block = this.#frag + text.slice(pos, last);
+    // A copy: a slice would keep the whole chunk alive until the next one,
+    // and with it through every collection in between.
+    this.#frag = last + 1 < text.length ? (" " + text.slice(last + 1)).slice(1) : "";
+    if (block.length <= this.#safeChars || this.#allFit(block, bytes)) {
+      this.#flushBatch(out);
+      out.push({ kind: "lines", text: block });
+    } else {
+      for (const line of block.split("\n")) this.#line(line, out, false);
+    }
+  }
+
+  /**
+   * Whether every line of the block fits in maxLineBytes. When the chunk was
+   * no longer than that, only its first line (continuing the previous
+   * chunk's fragment) can be too long.
+   */
+  #allFit(block: string, bytes: number): boolean {
+    const safe = this.#safeChars;
+    let start = 0;
+    while (true) {
+      const nl = block.indexOf("\n", start);
+      const end = nl === -1 ? block.length : nl;
+      if (end - start > safe && this.#fitting(block.slice(start, end)) < end - start) return false;
+      if (nl === -1 || bytes <= this.#maxLineBytes) return true;
+      start = nl + 1;
+    }
+  }
+
+  /** The general path, line by line: carriage returns make progress rows. */
+  #mixed(text: string, pos: number, out: Piece[]): void {
+    const len = text.length;
+    let cr = text.indexOf("\r", pos);
+    let nl = text.indexOf("\n", pos);
+    while (cr !== -1 || nl !== -1) {
+      if (nl !== -1 && (cr === -1 || nl < cr)) {
+        this.#frag += text.slice(pos, nl);
+        this.#endLine(out);
+        pos = nl + 1;
+        nl = text.indexOf("\n", pos);
+        continue;
+      }
+      // A carriage return comes first.
+      this.#frag += text.slice(pos, cr);
+      if (cr + 1 === len) {
+        this.#pendingCR = true;
+        pos = len;
+        break;
+      }
+      if (nl === cr + 1) {
+        this.#endLine(out);
+        pos = cr + 2;
+        nl = text.indexOf("\n", pos);
+      } else {
+        this.#endFragment(out);
+        pos = cr + 1;
+      }
+      cr = text.indexOf("\r", pos);
+    }
+    if (pos < len) this.#frag += text.slice(pos);
+  }
+
   /** A lone `\r` ends the current fragment. */
   #endFragment(out: Piece[]): void {
     const frag = this.#frag;
     if (frag !== "") {
-      if (frag !== this.#emitted) out.push({ kind: "progress", text: frag });
+      if (frag !== this.#emitted) {
+        this.#flushBatch(out);
+        out.push({ kind: "progress", text: frag });
+      }
       this.#shown = frag;
       this.#frag = "";
     }
@@ -200,7 +243,8 @@ export class LineSplitter {
   /** `\n` or `\r\n` ends the current line. */
   #endLine(out: Piece[]): void {
     const frag = this.#frag;
-    this.#line(frag === "" && this.#inProgress ? this.#shown : frag, out);
+    const progress = this.#inProgress;
+    this.#line(frag === "" && progress ? this.#shown : frag, out, progress);
     this.#reset();
   }
 
@@ -211,15 +255,26 @@ export class LineSplitter {
     this.#emitted = undefined;
   }
 
-  /** Emits a line, cut into pieces of at most maxLineBytes bytes. */
-  #line(text: string, out: Piece[]): void {
+  /** Adds a line to the batch, cut into lines of at most maxLineBytes bytes. */
+  #line(text: string, out: Piece[], redrawn: boolean): void {
     while (text.length > this.#safeChars) {
       const read = this.#fitting(text);
       if (read === text.length) break;
-      out.push({ kind: "line", text: text.slice(0, read) });
+      this.#batch.push(text.slice(0, read));
       text = text.slice(read);
     }
-    out.push({ kind: "line", text });
+    if (redrawn) {
+      this.#flushBatch(out);
+      out.push({ kind: "lines", text, redrawn: true });
+    } else {
+      this.#batch.push(text);
+    }
+  }
+
+  #flushBatch(out: Piece[]): void {
+    if (this.#batch.length === 0) return;
+    out.push({ kind: "lines", text: this.#batch.join("\n") });
+    this.#batch = [];
   }
 
   /** Keeps the unterminated fragment within maxLineBytes. */
@@ -229,13 +284,14 @@ export class LineSplitter {
     while (frag.length > this.#safeChars) {
       const read = this.#fitting(frag);
       if (read === frag.length) break;
-      out.push({ kind: "line", text: frag.slice(0, read) });
+      this.#batch.push(frag.slice(0, read));
       frag = frag.slice(read);
       cut = true;
     }
     if (cut) {
       // The long line has been written out: what follows starts a new one.
       this.#reset();
+      this.#flushBatch(out);
     }
     this.#frag = frag;
   }

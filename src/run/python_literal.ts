@@ -40,19 +40,29 @@ export function pythonLiteral(value: PyValue): string {
   }}`;
 }
 
-/** A float as Python's `repr` writes it: always with a `.` or an exponent. */
+/**
+ * A float as Python's `repr` writes it: the shortest digits that read back
+ * the same (as JavaScript's), in positional notation from 1e-4 up to 1e16
+ * and with an exponent of at least two digits outside it: `100000.0`,
+ * `1e-05`, `1e+16`.
+ */
 export function pythonFloat(x: number): string {
   // Python has no literal for these; fire passes the word on as a str.
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  let s = String(x);
-  if (s.includes("e")) {
-    // JS writes 1e-7 and 1e+21; Python writes 1e-07 and 1e+21.
-    s = s.replace(/e([+-])(\d)$/, "e$10$2");
-    return s;
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const [mantissa, exp] = Math.abs(x).toExponential().split("e");
+  const digits = mantissa.replace(".", "");
+  const e = Number(exp);
+  const sign = x < 0 ? "-" : "";
+  if (e < -4 || e >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
   }
-  if (!s.includes(".")) s += ".0";
-  return s;
+  if (e < 0) return `${sign}0.${"0".repeat(-e - 1)}${digits}`;
+  const whole = digits.slice(0, e + 1).padEnd(e + 1, "0");
+  const fraction = digits.slice(e + 1);
+  return `${sign}${whole}.${fraction || "0"}`;
 }
 
 /** A str as Python's `repr` writes it: single quotes unless the text has one. */

@@ -8,10 +8,18 @@
 
 import type { ExitStatus, Pipeline, RunEvent, Sink, Step, StepResult } from "../model.ts";
 import type { Clock, FailureChoice, RunningProcess, Spawner, SpawnSpec } from "../ports.ts";
-import { LineSplitter } from "./lines.ts";
+import { formatDuration } from "../log/format.ts";
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Piece } from "./lines.ts";
 
 /** How many of a step's last output lines a failure report keeps. */
 export const TAIL_LINES = 20;
+
+/**
+ * The longest wait between two attempts: a growing `backoff` stops here.
+ * It is the longest duration validation accepts (365 days), so that every
+ * delay stays a finite number the clock can wait for.
+ */
+export const MAX_RETRY_DELAY_MS = 365 * 24 * 3600 * 1000;
 
 /** A failed step, as shown to whoever decides what happens next. */
 export interface StepFailure {
@@ -46,6 +54,12 @@ export interface RunnerDeps {
   stop?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when stopping a step (default 5 s). */
   killGraceMs?: number;
+  /**
+   * Awaited before each step starts: at a terminal the step writes to the
+   * screen directly, so what crude-link said about it must be written first
+   * (the console is written in the background).
+   */
+  beforeStart?: () => Promise<void>;
 }
 
 /** Which run this is. */
@@ -77,7 +91,7 @@ export async function runPipeline(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const { clock, sink } = deps;
-  const emit = (e: RunEvent) => sink(e, clock.nowMs());
+  const emit: Emit = (e, atMs = clock.nowMs()) => sink(e, atMs);
   const started = clock.nowMs();
   const results: StepResult[] = pipeline.steps.map((s) => ({
     name: s.name,
@@ -140,10 +154,13 @@ export async function runPipeline(
     }
     if (choice === "skip") {
       result.status = "skipped";
+      const next = pipeline.steps[index + 1];
       emit({
         type: "message",
         level: "warn",
-        text: `Skipped step '${step.name}'; going on with the next one`,
+        text: next
+          ? `Skipped step '${step.name}'; going on with '${next.name}'`
+          : `Skipped step '${step.name}'; it was the last step, so the run ends`,
         step: step.name,
       });
       index++;
@@ -174,14 +191,17 @@ interface Attempt {
   tail: string[];
 }
 
+/** Sends an event to the sink, stamped `atMs` (default: now). */
+type Emit = (event: RunEvent, atMs?: number) => void;
+
 async function runWithRetries(
   step: Step,
   result: StepResult,
   deps: RunnerDeps,
   runId: string,
-  emit: (e: RunEvent) => void,
+  emit: Emit,
 ): Promise<Attempt> {
-  let delay = step.retryDelayMs;
+  let delay = Math.min(step.retryDelayMs, MAX_RETRY_DELAY_MS);
   for (let retry = 0;; retry++) {
     result.attempts++;
     result.status = "failed";
@@ -197,13 +217,13 @@ async function runWithRetries(
       type: "message",
       level: "warn",
       text: `Retrying step '${step.name}' (retry ${retry + 1} of ${step.retries})${
-        delay > 0 ? ` in ${delay / 1000}s` : ""
+        delay > 0 ? ` in ${formatDuration(delay)}` : ""
       }`,
       step: step.name,
     });
     if (delay > 0) await deps.clock.sleep(delay, deps.stop);
     if (deps.stop?.aborted) return attempt;
-    delay *= step.backoff;
+    delay = Math.min(delay * step.backoff, MAX_RETRY_DELAY_MS);
   }
 }
 
@@ -212,7 +232,7 @@ async function runAttempt(
   attempt: number,
   deps: RunnerDeps,
   runId: string,
-  emit: (e: RunEvent) => void,
+  emit: Emit,
 ): Promise<Attempt> {
   const { clock } = deps;
   const base = deps.launch(step);
@@ -239,6 +259,7 @@ async function runAttempt(
   // at once); one handed to a scheduler once it has its id there.
   const remote = (spec.executor ?? "local") !== "local";
   if (!remote) announce();
+  if (deps.beforeStart) await deps.beforeStart();
   const started = clock.nowMs();
   const child = deps.spawner.spawn(spec);
   let where: string | undefined;
@@ -248,10 +269,10 @@ async function runAttempt(
       announce(w);
     });
   } else if (remote) announce();
-  const tail: string[] = [];
+  const recent: string[] = [];
   const pumps = [
-    child.stdout ? pump(child.stdout, "stdout", step.name, tail, emit) : undefined,
-    child.stderr ? pump(child.stderr, "stderr", step.name, tail, emit) : undefined,
+    child.stdout ? pump(child.stdout, "stdout", step.name, recent, emit, clock) : undefined,
+    child.stderr ? pump(child.stderr, "stderr", step.name, recent, emit, clock) : undefined,
   ].filter((p) => p !== undefined);
 
   const ended = new AbortController();
@@ -267,7 +288,7 @@ async function runAttempt(
       emit({
         type: "message",
         level: "error",
-        text: `Step '${step.name}' timed out after ${step.timeoutMs! / 1000}s; stopping ${
+        text: `Step '${step.name}' timed out after ${formatDuration(step.timeoutMs!)}; stopping ${
           where ?? "it"
         }`,
         step: step.name,
@@ -291,7 +312,7 @@ async function runAttempt(
     durationMs,
     ...(where ? { where } : {}),
   });
-  return { exit, durationMs, tail };
+  return { exit, durationMs, tail: lastLines(recent, TAIL_LINES) };
 }
 
 /** SIGTERM now, SIGKILL after the grace period unless the child ended first. */
@@ -322,22 +343,35 @@ async function drain(pumps: Promise<void>[], clock: Clock): Promise<void> {
   giveUp.abort();
 }
 
+/**
+ * Reads one of the child's streams to its end. Per chunk read: one
+ * timestamp, one pass through the splitter, one event per piece (usually
+ * one event holding every whole line of the chunk).
+ */
 async function pump(
   stream: ReadableStream<Uint8Array>,
   name: "stdout" | "stderr",
   step: string,
-  tail: string[],
-  emit: (e: RunEvent) => void,
+  recent: string[],
+  emit: Emit,
+  clock: Clock,
 ): Promise<void> {
   const splitter = new LineSplitter();
-  const deliver = (pieces: ReturnType<LineSplitter["push"]>) => {
+  const deliver = (pieces: Piece[]) => {
+    if (pieces.length === 0) return;
+    const at = clock.nowMs();
     for (const piece of pieces) {
-      if (piece.kind === "line") {
-        emit({ type: "step-output", step, stream: name, line: piece.text });
-        tail.push(piece.text);
-        if (tail.length > TAIL_LINES) tail.shift();
+      if (piece.kind === "lines") {
+        emit({
+          type: "step-output",
+          step,
+          stream: name,
+          text: piece.text,
+          ...(piece.redrawn ? { redrawn: true } : {}),
+        }, at);
+        remember(recent, piece.text);
       } else {
-        emit({ type: "step-progress", step, stream: name, text: piece.text });
+        emit({ type: "step-progress", step, stream: name, text: piece.text }, at);
       }
     }
   };
@@ -350,10 +384,30 @@ async function pump(
 }
 
 /**
+ * Keeps the last blocks of output for the failure report: at most
+ * {@link TAIL_LINES} blocks of at most as many lines each, each a copy (a
+ * slice would keep the whole chunk it came from in memory).
+ */
+function remember(recent: string[], block: string): void {
+  let cut = block.length;
+  for (let i = 0; i < TAIL_LINES && cut > 0; i++) cut = block.lastIndexOf("\n", cut - 1);
+  // Joining to a one-character string and slicing it off makes a flat copy.
+  recent.push((" " + (cut > 0 ? block.slice(cut + 1) : block)).slice(1));
+  if (recent.length > TAIL_LINES) recent.shift();
+}
+
+/** The last `n` lines of the remembered blocks, oldest first. */
+function lastLines(recent: string[], n: number): string[] {
+  const lines = recent.flatMap((block) => block.split("\n"));
+  return lines.slice(Math.max(0, lines.length - n));
+}
+
+/**
  * The chunks of a stream. A byte stream (a child's pipe) is read into one
- * reused 64 KiB buffer: the default reader would allocate a new 64 KiB
- * buffer per read, and a chatty step makes tens of thousands of small
- * reads, which shows as memory growing with its output.
+ * reused buffer of the longest line's size (so that only the first line of
+ * a chunk can be longer than that: see LineSplitter): the default reader
+ * would allocate a new buffer per read, which shows as memory growing with
+ * the output of a chatty step.
  */
 async function* readChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   let reader: ReadableStreamBYOBReader;
@@ -363,7 +417,7 @@ async function* readChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<U
     yield* stream;
     return;
   }
-  let buffer = new ArrayBuffer(65_536);
+  let buffer = new ArrayBuffer(DEFAULT_MAX_LINE_BYTES);
   try {
     while (true) {
       const { value, done } = await reader.read(new Uint8Array(buffer));

@@ -7,7 +7,20 @@
  */
 
 import type { ExitStatus, SlurmOptions } from "../model.ts";
-import { shellJoin, shellQuote } from "../shell.ts";
+import { UserError } from "../errors.ts";
+import { bashQuote, hasUnprintable } from "../shell.ts";
+
+/**
+ * A path in an sbatch `--output`/`--error` option: `path` is taken literally
+ * (a `%` in it stays a `%`), then `pattern`, when given, is appended as a
+ * Slurm filename pattern (e.g. `-%j.out`, `%j` being the job id).
+ */
+export interface OutputPath {
+  /** The literal part. */
+  path: string;
+  /** A Slurm filename pattern appended to it, trusted as is. */
+  pattern?: string;
+}
 
 /** What goes into a step's `#SBATCH` lines. */
 export interface DirectiveOptions {
@@ -15,10 +28,10 @@ export interface DirectiveOptions {
   label: string;
   /** Absolute working directory of the job. */
   chdir: string;
-  /** Where the job's stdout goes (Slurm patterns like `%j` allowed). */
-  output?: string;
+  /** Where the job's stdout goes. */
+  output?: OutputPath;
   /** Where the job's stderr goes. */
-  error?: string;
+  error?: OutputPath;
   /** The step's `slurm` options. */
   slurm?: SlurmOptions;
   /**
@@ -35,15 +48,85 @@ export function jobName(label: string): string {
   return `crude-link-${safeName(label)}`;
 }
 
-/** A step name as part of a file or job name: letters, digits, `_.#-`; anything else `_`. */
+/** The longest step name that goes into a file or job name, in characters. */
+const SAFE_NAME_MAX = 80;
+
+/**
+ * A step name as part of a file or job name: letters, digits, `_.#-`,
+ * anything else `_`, at most 80 characters (a file name has at most 255 bytes).
+ */
 export function safeName(label: string): string {
-  return label.replace(/[^\w.#-]/g, "_") || "step";
+  return label.replace(/[^\w.#-]/g, "_").slice(0, SAFE_NAME_MAX) || "step";
+}
+
+/**
+ * A value as quoted in a message: `'train'`, or bash's `$'x\ny'` when it holds a
+ * control character, so that a message stays one line and shows what is there;
+ * cut after 60 characters.
+ */
+function shown(value: string): string {
+  const chars = [...value];
+  const short = chars.length > 60 ? `${chars.slice(0, 60).join("")}…` : value;
+  return hasUnprintable(short) ? bashQuote(short) : `'${short}'`;
+}
+
+/** The first character of `text` that cannot be in an `#SBATCH` line, described. */
+function unfitForDirective(text: string): string | undefined {
+  if (!hasUnprintable(text)) return undefined;
+  const c = [...text].find(hasUnprintable)!;
+  const names: Record<string, string> = {
+    "\n": "a newline",
+    "\r": "a carriage return",
+    "\t": "a tab",
+  };
+  return names[c] ??
+    `the control character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * Refuses a value that cannot go into an `#SBATCH` line: sbatch reads its
+ * options one line at a time, so a newline would end the option early and
+ * start a line that sbatch or bash reads as something else.
+ */
+function checkDirective(label: string, what: string, value: string, hint: string): void {
+  const bad = unfitForDirective(value);
+  if (bad !== undefined) {
+    throw new UserError(
+      `step ${shown(label)}: ${what} ${shown(value)} contains ${bad}, which cannot go into ` +
+        "an #SBATCH line (sbatch reads its options one line at a time)",
+      { hint },
+    );
+  }
+}
+
+/**
+ * An {@link OutputPath} as sbatch takes it. Slurm reads `%` as the start of a
+ * pattern (so a literal one is written `%%`) and drops every backslash
+ * from a name that has one (and then expands no pattern): a path with a
+ * backslash is refused.
+ */
+function outputPattern(label: string, what: string, o: OutputPath): string {
+  const hint = "use a folder whose path has no control character and no backslash";
+  checkDirective(label, what, o.path, hint);
+  if (o.path.includes("\\")) {
+    throw new UserError(
+      `step ${shown(label)}: ${what} ${shown(o.path)} contains a backslash, which Slurm ` +
+        "drops from output file names",
+      { hint },
+    );
+  }
+  return o.path.replaceAll("%", "%%") + (o.pattern ?? "");
 }
 
 /**
  * The sbatch options of a step, one group per `#SBATCH` line. An `extra`
  * item that does not start with `-` is the value of the option before it
  * and joins its line (`["--nodes", "2"]` → `--nodes 2`).
+ *
+ * Throws a {@link UserError} naming the step and the option for a value
+ * that no `#SBATCH` line can carry: one with a newline or another control
+ * character (validation rejects those first; this is the second line of
+ * defence), an empty `extra` item, or an output path with a backslash.
  *
  * @example
  * ```ts
@@ -53,31 +136,53 @@ export function safeName(label: string): string {
  */
 export function sbatchDirectives(o: DirectiveOptions): string[][] {
   const s = o.slurm ?? {};
+  checkDirective(
+    o.label,
+    "the working directory",
+    o.chdir,
+    "rename the folder, or give the step another cwd",
+  );
   const lines: string[][] = [
     [`--job-name=${jobName(o.label)}`],
     [`--chdir=${o.chdir}`],
     ["--export=ALL"],
   ];
-  if (o.output !== undefined) lines.push([`--output=${o.output}`]);
-  if (o.error !== undefined) lines.push([`--error=${o.error}`]);
+  if (o.output !== undefined) {
+    lines.push([`--output=${outputPattern(o.label, "the output file", o.output)}`]);
+  }
+  if (o.error !== undefined) {
+    lines.push([`--error=${outputPattern(o.label, "the error file", o.error)}`]);
+  }
   const time = s.time ??
     (o.timeoutMs !== undefined
       ? slurmTime(Math.ceil(o.timeoutMs / 60_000) + (o.timeMarginMinutes ?? 0))
       : undefined);
-  const single: [string, string | number | undefined][] = [
-    ["partition", s.partition],
-    ["time", time],
-    ["gres", s.gres],
-    ["cpus-per-task", s.cpus_per_task],
-    ["mem", s.mem],
-    ["account", s.account],
-    ["qos", s.qos],
-    ["constraint", s.constraint],
+  const single: [string, string, string | number | undefined][] = [
+    ["partition", "partition", s.partition],
+    ["time", "time", time],
+    ["gres", "gres", s.gres],
+    ["cpus-per-task", "cpus_per_task", s.cpus_per_task],
+    ["mem", "mem", s.mem],
+    ["account", "account", s.account],
+    ["qos", "qos", s.qos],
+    ["constraint", "constraint", s.constraint],
   ];
-  for (const [name, value] of single) {
-    if (value !== undefined) lines.push([`--${name}=${value}`]);
+  const fix = (key: string) => `remove it from the step's slurm option '${key}'`;
+  for (const [name, key, value] of single) {
+    if (value === undefined) continue;
+    checkDirective(o.label, `the slurm option '${key}'`, String(value), fix(key));
+    lines.push([`--${name}=${value}`]);
   }
   (s.extra ?? []).forEach((arg, i) => {
+    const what = `the slurm option 'extra' item ${i + 1}`;
+    checkDirective(o.label, what, arg, fix("extra"));
+    if (arg === "") {
+      // sbatch stops reading a line at an empty word, and the option before
+      // it would take the next line's option as its value.
+      throw new UserError(`step ${shown(o.label)}: ${what} is empty`, {
+        hint: "remove it, or give the option its value in one item ('--comment=')",
+      });
+    }
     if (i > 0 && !arg.startsWith("-")) lines[lines.length - 1].push(arg);
     else lines.push([arg]);
   });
@@ -98,19 +203,37 @@ export function slurmTime(minutes: number): string {
 
 /**
  * Quotes a word for an `#SBATCH` line, only when needed. sbatch reads
- * double quotes with backslash escapes there, and expands nothing.
+ * double quotes with backslash escapes there and expands nothing; unquoted,
+ * a `#` starts a comment, a leading `:` is an error, and white space splits
+ * words. The word must have no line break (see {@link sbatchDirectives}).
+ *
+ * @example
+ * ```ts
+ * sbatchQuote("--gres=gpu:1"); // "--gres=gpu:1"
+ * sbatchQuote("--job-name=a#2"); // "\"--job-name=a#2\""
+ * ```
  */
 export function sbatchQuote(word: string): string {
-  if (/^[\w@%+=:,./#-]+$/.test(word)) return word;
+  if (/^[\w@%+=,./-][\w@%+=:,./-]*$/.test(word)) return word;
   return `"${word.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 /** What a batch script runs. */
 export interface BatchScript {
-  /** Comment lines at the top (without `# `). */
+  /** The step's name, for messages about values the script cannot carry. */
+  label: string;
+  /**
+   * Comment lines at the top (without `# `). A control character in them is
+   * written as an escape (`$'\n'`), so that a comment stays one line.
+   */
   comments: string[];
   /** The `#SBATCH` lines, from {@link sbatchDirectives}. */
   directives: string[][];
+  /**
+   * The folder the command runs in. The script changes to it and fails when
+   * it cannot (Slurm itself would run the job in /tmp instead).
+   */
+  cwd?: string;
   /** Variables exported before the command. */
   env: Record<string, string>;
   /** The command line. */
@@ -124,33 +247,84 @@ export interface BatchScript {
   exitFile?: string;
 }
 
-/** The text of a bash batch script. */
+/** Refuses what no script can pass to a program: a NUL, or text that is not valid Unicode. */
+function checkValue(label: string, what: string, value: string): void {
+  const problem = value.includes("\0")
+    ? "contains a NUL character, which no program argument or variable can hold"
+    : !value.isWellFormed()
+    ? "is not valid text (it holds a lone UTF-16 surrogate)"
+    : undefined;
+  if (problem !== undefined) {
+    throw new UserError(`step ${shown(label)}: ${what} ${shown(value)} ${problem}`, {
+      hint: "remove the character from the config file",
+    });
+  }
+}
+
+/** A comment line: its control characters as bash escapes, so that it stays one line. */
+function comment(text: string): string {
+  const line = [...text].map((c) => hasUnprintable(c) ? bashQuote(c) : c).join("");
+  return `# ${line}`.trimEnd();
+}
+
+/**
+ * The text of a bash batch script. Every value is quoted with
+ * {@link bashQuote}: none can end its line, start a command, or expand.
+ * Throws a {@link UserError} naming the step for a value no script can
+ * pass on (a NUL, an environment variable name with `=`).
+ */
 export function renderBatchScript(b: BatchScript): string {
   const out = ["#!/bin/bash"];
-  for (const c of b.comments) out.push(`# ${c}`.trimEnd());
+  for (const c of b.comments) out.push(comment(c));
   for (const d of b.directives) out.push(`#SBATCH ${d.map(sbatchQuote).join(" ")}`);
   out.push("");
+  if (b.cwd !== undefined) {
+    checkValue(b.label, "the working directory", b.cwd);
+    out.push(`cd -- ${bashQuote(b.cwd)} || exit 1`, "");
+  }
   const odd: string[] = [];
   for (const [name, value] of Object.entries(b.env)) {
+    checkValue(b.label, `the value of the variable ${shown(name)}`, value);
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      out.push(`export ${name}=${shellQuote(value)}`);
-    } else {
-      odd.push(`${name}=${value}`);
+      out.push(`export ${name}=${bashQuote(value)}`);
+      continue;
     }
+    checkValue(b.label, "the variable name", name);
+    if (name === "" || name.includes("=")) {
+      throw new UserError(
+        `step ${shown(b.label)}: the variable name ${shown(name)} is empty or contains '='`,
+        { hint: "an environment variable's name has no '=': rename it in the step's env" },
+      );
+    }
+    odd.push(`${name}=${value}`);
   }
   if (Object.keys(b.env).length > 0) out.push("");
-  // Names a shell cannot export still reach the command, through env(1).
-  const command = shellJoin(odd.length > 0 ? ["env", ...odd, ...b.argv] : b.argv);
+  b.argv.forEach((arg, i) => checkValue(b.label, `the command line's argument ${i}`, arg));
+  // Names a shell cannot export still reach the command, through env(1);
+  // env would take a program whose name has a '=' for one more variable.
+  if (odd.length > 0 && b.argv[0]?.includes("=")) {
+    throw new UserError(
+      `step ${shown(b.label)}: the program ${shown(b.argv[0])} has a '=' in its name, ` +
+        `and the step sets variables a shell cannot export (${
+          odd.map((v) => shown(v.split("=")[0])).join(", ")
+        })`,
+      { hint: "rename the program or the variables" },
+    );
+  }
+  const argv = odd.length > 0 ? ["env", "--", ...odd, ...b.argv] : b.argv;
+  // `exec` runs the program itself, never a shell keyword or builtin of that name.
+  const command = `exec ${argv[0]?.startsWith("-") ? "-- " : ""}${argv.map(bashQuote).join(" ")}`;
   if (b.exitFile === undefined) {
-    out.push(`exec ${command}`);
+    out.push(command);
   } else {
+    checkValue(b.label, "the exit file", b.exitFile);
     out.push(
       "# Slurm signals every process of a cancelled job: let the command take",
       "# its time to stop, then say how it ended.",
       "trap : TERM INT",
-      command,
+      `(${command})`,
       "code=$?",
-      `echo "$code" > ${shellQuote(b.exitFile)}`,
+      `echo "$code" > ${bashQuote(b.exitFile)}`,
       "trap - TERM INT",
       'if [ "$code" -gt 128 ] && [ "$code" -lt 160 ]; then kill -s "$((code - 128))" $$; fi',
       'exit "$code"',

@@ -122,7 +122,7 @@ export async function runSchedule(
 }
 
 /** Sleeps until the wall clock reaches `targetMs`, in chunks of at most {@link MAX_SLEEP_MS}. */
-export async function sleepUntil(
+async function sleepUntil(
   clock: Clock,
   targetMs: number,
   stop: AbortSignal,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { makeProject, runCli, spawnCli } from "../helpers.ts";
+import { makeProject, runCli, spawnCli, waitFor } from "../helpers.ts";
 
 const ORDERED = `steps:
   - name: a
@@ -15,15 +15,6 @@ async function historyJson(dir: string, args: string[] = []) {
   const r = await runCli(["history", "--json", ...args], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
-}
-
-async function waitFor(check: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
 }
 
 const read = (p: string) => Deno.readTextFile(p).catch(() => "");
@@ -76,7 +67,7 @@ Deno.test("a run killed with SIGKILL is shown as interrupted afterwards", async 
 `,
   });
   const child = spawnCli(["--non-interactive"], { cwd: dir });
-  await waitFor(async () => (await read(`${dir}/step.pid`)).trim() !== "");
+  await waitFor("the step", async () => (await read(`${dir}/step.pid`)).trim() !== "");
   child.kill("SIGKILL");
   await child.status;
   await child.stdout.cancel();
@@ -147,7 +138,13 @@ Deno.test("several crude-link processes sharing a state folder all get recorded,
   });
   const results = await Promise.all(
     [0, 1, 2, 3].map((i) =>
-      runCli(["-c", i % 2 ? "one.yaml" : "two.yaml", "--non-interactive"], { cwd: dir })
+      // Each its own log: a second writer of one log is refused.
+      runCli(
+        ["-c", i % 2 ? "one.yaml" : "two.yaml", "--non-interactive", "--log-file", `${i}.log`],
+        {
+          cwd: dir,
+        },
+      )
     ),
   );
   for (const r of results) assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -169,7 +166,10 @@ Deno.test("a second scheduler on the same config is refused, naming the pid that
   });
   const first = spawnCli(["--non-interactive"], { cwd: dir });
   try {
-    await waitFor(async () => (await read(`${dir}/crude-link.log`)).includes("Next run at"));
+    await waitFor(
+      "the log",
+      async () => (await read(`${dir}/crude-link.log`)).includes("Next run at"),
+    );
     const second = await runCli(["--non-interactive", "--log-file", "second.log"], { cwd: dir });
     assert.equal(second.code, 2);
     assert.match(
@@ -185,16 +185,24 @@ Deno.test("a second scheduler on the same config is refused, naming the pid that
     await first.stderr.cancel();
   }
   const locks = [...Deno.readDirSync(`${dir}/.crude-link`)].filter((e) => e.name.endsWith(".lock"));
-  assert.deepEqual(locks, [], "the lock is released at exit");
+  assert.equal(locks.length, 1);
+  assert.equal(
+    await Deno.readTextFile(`${dir}/.crude-link/${locks[0].name}`),
+    "",
+    "released at exit, the lock file names no holder",
+  );
 });
 
-Deno.test("a stale lock from a dead process is taken over", async () => {
+Deno.test("a scheduler killed with SIGKILL leaves no lock behind: the next one starts at once", async () => {
   const dir = await makeProject({
     "config.yaml": "cron:\n  hour: 3\nsteps:\n  - command: ['true']\n",
   });
   // A scheduler killed with SIGKILL leaves its lock behind.
   const dead = spawnCli(["--non-interactive"], { cwd: dir });
-  await waitFor(async () => (await read(`${dir}/crude-link.log`)).includes("Next run at"));
+  await waitFor(
+    "the log",
+    async () => (await read(`${dir}/crude-link.log`)).includes("Next run at"),
+  );
   dead.kill("SIGKILL");
   await dead.status;
   await dead.stdout.cancel();
@@ -203,7 +211,7 @@ Deno.test("a stale lock from a dead process is taken over", async () => {
   assert.ok(lock, "the killed scheduler left its lock");
   const next = spawnCli(["--non-interactive", "--log-file", "next.log"], { cwd: dir });
   try {
-    await waitFor(async () => (await read(`${dir}/next.log`)).includes("Next run at"));
+    await waitFor("the log", async () => (await read(`${dir}/next.log`)).includes("Next run at"));
     const held = JSON.parse(await Deno.readTextFile(`${dir}/.crude-link/${lock.name}`));
     assert.equal(held.pid, next.pid);
   } finally {

@@ -207,3 +207,29 @@ Deno.test("with stdin from /dev/null a failure does not hang: it stops the run a
   );
   assert.deepEqual(await order(dir), ["first", "flaky"]);
 });
+
+Deno.test({
+  name:
+    "a SIGINT signal at the open menu (the late delivery of the Ctrl-C that stopped the step) does not close it",
+  ignore: NO_TMUX !== undefined,
+  async fn() {
+    const dir = await makeProject({
+      "config.yaml": `steps:
+  - name: flaky
+    command: [sh, -c, 'echo $PPID > parent.pid; if [ -f marker ]; then exit 0; fi; touch marker; exit 130']
+`,
+    });
+    const t = await TmuxSession.start(crudeLink, dir);
+    try {
+      await t.waitFor(MENU);
+      Deno.kill(Number(await Deno.readTextFile(`${dir}/parent.pid`)), "SIGINT");
+      // Let the signal be handled, then make sure the menu is still there.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.match(await t.screen(), MENU);
+      await t.keys("Enter");
+      assert.equal(await t.exitStatus(), 0, "'rerun step' was chosen at the same menu");
+    } finally {
+      await t.close();
+    }
+  },
+});

@@ -112,50 +112,57 @@ Deno.test("validate warns that day and day_of_week are ANDed and suggests '1st f
   assert.match(r.stdout, /schedule: .*next fire time \d{4}-/);
 });
 
-Deno.test("with --non-interactive and cron, the pipeline runs at each fire time until stopped", async () => {
-  const dir = await makeProject({
-    "config.yaml": `cron:
-  second: '*'
+for (
+  const [form, cron, shown] of [
+    ["APScheduler fields", "cron:\n  second: '*'", "cron[second='*']"],
+    ["a six-field crontab line", "cron: '* * * * * *'", "crontab '* * * * * *'"],
+  ]
+) {
+  Deno.test(`with --non-interactive and cron as ${form}, the pipeline runs at each fire time until stopped`, async () => {
+    const dir = await makeProject({
+      "config.yaml": `${cron}
 steps:
   - name: stamp
     command: [sh, -c, 'date +%s >> stamps.txt']
 `,
-  });
-  const child = spawnCli(["--non-interactive"], { cwd: dir });
-  const deadline = Date.now() + 15_000;
-  let stamps: string[] = [];
-  while (Date.now() < deadline && stamps.length < 3) {
-    await new Promise((r) => setTimeout(r, 200));
-    try {
-      stamps = (await Deno.readTextFile(`${dir}/stamps.txt`)).trim().split(
-        "\n",
-      );
-    } catch {
-      // not yet
+    });
+    const child = spawnCli(["--non-interactive"], { cwd: dir });
+    const deadline = Date.now() + 15_000;
+    let stamps: string[] = [];
+    while (Date.now() < deadline && stamps.length < 3) {
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        stamps = (await Deno.readTextFile(`${dir}/stamps.txt`)).trim().split(
+          "\n",
+        );
+      } catch {
+        // not yet
+      }
     }
-  }
-  child.kill("SIGTERM");
-  const status = await child.status;
-  await child.stdout.cancel();
-  await child.stderr.cancel();
-  assert.equal(status.code, 143);
-  assert.ok(stamps.length >= 3, `ran ${stamps.length} times`);
-  const seconds = stamps.map(Number);
-  for (let i = 1; i < seconds.length; i++) {
-    assert.ok(seconds[i] > seconds[i - 1], "one run per fire time");
-  }
-  const log = await Deno.readTextFile(`${dir}/crude-link.log`);
-  assert.match(
-    log,
-    /Next run at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, in /,
-  );
-  assert.match(log, /trigger: cron/);
-  assert.doesNotMatch(
-    log,
-    /trigger: manual/,
-    "no run at start-up without --run-now",
-  );
-});
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await child.stdout.cancel();
+    await child.stderr.cancel();
+    assert.equal(status.code, 143);
+    assert.ok(stamps.length >= 3, `ran ${stamps.length} times`);
+    const seconds = stamps.map(Number);
+    for (let i = 1; i < seconds.length; i++) {
+      assert.ok(seconds[i] > seconds[i - 1], "one run per fire time");
+    }
+    const log = await Deno.readTextFile(`${dir}/crude-link.log`);
+    assert.match(
+      log,
+      /Next run at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, in /,
+    );
+    assert.match(log, /trigger: cron/);
+    assert.ok(log.includes(`Schedule: ${shown} in `), "the log names the schedule");
+    assert.doesNotMatch(
+      log,
+      /trigger: manual/,
+      "no run at start-up without --run-now",
+    );
+  });
+}
 
 Deno.test("with cron, a failed run stops the schedule with status 1", async () => {
   const dir = await makeProject({
@@ -178,4 +185,69 @@ Deno.test("next resolves interpolation and does not need the steps' programs", a
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "2026-01-01T09:00:00+00:00\n");
+});
+
+Deno.test("next takes a crontab line, alone or with a zone, and names the schedule in its normalised form", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(
+      `${dir}/config.yaml`,
+      "cron: {crontab: '0 3 * * MON-FRI', timezone: Europe/Berlin}\nsteps:\n  - command: [echo]\n",
+    );
+    const r = await runCli(["next", "--count", "3", "--from", "2026-11-27T12:00:00+01:00"], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      "2026-11-30T03:00:00+01:00\n2026-12-01T03:00:00+01:00\n2026-12-02T03:00:00+01:00\n",
+    );
+    assert.match(r.stderr, /^schedule: crontab '0 3 \* \* mon-fri' in Europe\/Berlin$/m);
+    Deno.writeTextFileSync(
+      `${dir}/config.yaml`,
+      "cron: '*/20 * * * * *'\nsteps:\n  - command: [echo]\n",
+    );
+    const json = await runCli(
+      ["next", "--count", "2", "--json", "--from", "2026-11-27T12:00:05Z"],
+      {
+        cwd: dir,
+        env: { TZ: "UTC" },
+      },
+    );
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), [
+      "2026-11-27T12:00:20+00:00",
+      "2026-11-27T12:00:40+00:00",
+    ]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a crontab line's error points at its field, in either form", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/a.yaml`, "cron: '0 24 * * *'\nsteps:\n  - command: [echo]\n");
+    const a = await runCli(["next", "-c", "a.yaml"], { cwd: dir });
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /^a\.yaml:1:10: error: hour '24' is out of range/m);
+    assert.match(a.stderr, /hint: the fields are minute hour day-of-month month day-of-week/);
+    Deno.writeTextFileSync(
+      `${dir}/b.yaml`,
+      "cron:\n  crontab: 0 3 * * fry\n  timezone: UTC\nsteps:\n  - command: [echo]\n",
+    );
+    const b = await runCli(["validate", "-c", "b.yaml"], { cwd: dir });
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /^b\.yaml:2:20: error: unknown day name 'fry'/m);
+    Deno.writeTextFileSync(
+      `${dir}/c.yaml`,
+      "cron: {crontab: '0 3 * * *', hour: 3}\nsteps:\n  - command: [echo]\n",
+    );
+    const c = await runCli(["validate", "-c", "c.yaml"], { cwd: dir });
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /cron field 'hour' cannot be combined with 'crontab'/);
+    assert.match(c.stderr, /hint: pick one form/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

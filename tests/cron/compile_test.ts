@@ -16,6 +16,14 @@ function checkProblems(
     got.map((p) => ({ field: p.field, message: p.message })),
     want.map((p) => ({ field: p.field, message: p.message })),
   );
+  for (const p of got) {
+    ok(/^[a-z'{]/.test(p.message), `message '${p.message}' does not start lower-case`);
+    ok(!p.hint || /^[a-z']/.test(p.hint), `hint '${p.hint}' does not start lower-case`);
+    ok(
+      !/"[^"]*"/.test(p.message.replace(/"the [^"]*"/g, "")),
+      `'${p.message}' double-quotes a value`,
+    );
+  }
   want.forEach((w, i) => {
     if (w.hint !== undefined) {
       ok(
@@ -33,8 +41,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minutes: 5 },
     errors: [{
       field: "minutes",
-      message: 'Unknown cron field "minutes"',
-      hint: 'Did you mean "minute"?',
+      message: `unknown cron field 'minutes'`,
+      hint: `did you mean 'minute'?`,
     }],
   },
   {
@@ -42,8 +50,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, dow: "fri" },
     errors: [{
       field: "dow",
-      message: 'Unknown cron field "dow"',
-      hint: "The cron fields are year, month, day, week, day_of_week, hour, minute, second",
+      message: `unknown cron field 'dow'`,
+      hint: "the cron fields are year, month, day, week, day_of_week, hour, minute, second",
     }],
   },
   // Expressions that cannot be read.
@@ -52,8 +60,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "abc" },
     errors: [{
       field: "hour",
-      message: 'Cannot read hour expression "abc": hour takes 0..23',
-      hint: 'a range like "9-17", a step like "*/2"',
+      message: `cannot read hour expression 'abc': hour takes 0..23`,
+      hint: `a range like '9-17', a step like '*/2'`,
     }],
   },
   {
@@ -61,7 +69,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "1-" },
     errors: [{
       field: "hour",
-      message: 'Cannot read hour expression "1-": hour takes 0..23',
+      message: `cannot read hour expression '1-': hour takes 0..23`,
     }],
   },
   {
@@ -69,7 +77,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "*/x" },
     errors: [{
       field: "minute",
-      message: 'Cannot read minute expression "*/x": minute takes 0..59',
+      message: `cannot read minute expression '*/x': minute takes 0..59`,
     }],
   },
   {
@@ -85,7 +93,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "1,,2" },
     errors: [{
       field: "minute",
-      message: 'Cannot read minute expression "1,,2": it has an empty item in its comma list',
+      message: `cannot read minute expression '1,,2': it has an empty item in its comma list`,
     }],
   },
   {
@@ -93,7 +101,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "mon" },
     errors: [{
       field: "hour",
-      message: 'Cannot read hour expression "mon": hour takes 0..23',
+      message: `cannot read hour expression 'mon': hour takes 0..23`,
     }],
   },
   {
@@ -102,8 +110,8 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "day",
       message:
-        'Cannot read day expression "first fri": day takes 1..31, "last", "1st fri" … "5th fri" or "last fri"',
-      hint: '"1st fri" or "last fri"',
+        `cannot read day expression 'first fri': day takes 1..31, 'last', '1st fri' … '5th fri' or 'last fri'`,
+      hint: `'1st fri' or 'last fri'`,
     }],
   },
   {
@@ -112,7 +120,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "day",
       message:
-        'Cannot read day expression "6th fri": day takes 1..31, "last", "1st fri" … "5th fri" or "last fri"',
+        `cannot read day expression '6th fri': day takes 1..31, 'last', '1st fri' … '5th fri' or 'last fri'`,
     }],
   },
   {
@@ -120,7 +128,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1.5 },
     errors: [{
       field: "hour",
-      message: "hour value 1.5 is not a whole number: hour takes 0..23",
+      message: "hour value '1.5' is not a whole number: hour takes 0..23",
     }],
   },
   // Values out of range.
@@ -129,8 +137,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 24 },
     errors: [{
       field: "hour",
-      message: "hour value 24 is out of range: hour takes 0..23",
-      hint: "Use a value from 0 to 23",
+      message: "hour value '24' is out of range: hour takes 0..23",
+      hint: "use a value from 0 to 23",
     }],
   },
   {
@@ -138,7 +146,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "60" },
     errors: [{
       field: "minute",
-      message: 'minute value 60 in "60" is out of range: minute takes 0..59',
+      message: `minute value '60' is out of range: minute takes 0..59`,
     }],
   },
   {
@@ -146,7 +154,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { second: -1 },
     errors: [{
       field: "second",
-      message: "second value -1 is out of range: second takes 0..59",
+      message: "second value '-1' is out of range: second takes 0..59",
     }],
   },
   {
@@ -155,7 +163,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "day",
       message:
-        'day value 0 is out of range: day takes 1..31, "last", "1st fri" … "5th fri" or "last fri"',
+        `day value '0' is out of range: day takes 1..31, 'last', '1st fri' … '5th fri' or 'last fri'`,
     }],
   },
   {
@@ -164,7 +172,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "day",
       message:
-        'day value 32 in "32" is out of range: day takes 1..31, "last", "1st fri" … "5th fri" or "last fri"',
+        `day value '32' is out of range: day takes 1..31, 'last', '1st fri' … '5th fri' or 'last fri'`,
     }],
   },
   {
@@ -172,8 +180,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { month: 13 },
     errors: [{
       field: "month",
-      message: "month value 13 is out of range: month takes 1..12 or jan..dec",
-      hint: "Use 1..12 or a name: jan, feb",
+      message: "month value '13' is out of range: month takes 1..12 or jan..dec",
+      hint: "use 1..12 or a name: jan, feb",
     }],
   },
   {
@@ -181,7 +189,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { year: 1969 },
     errors: [{
       field: "year",
-      message: "year value 1969 is out of range: year takes 1970..9999",
+      message: "year value '1969' is out of range: year takes 1970..9999",
     }],
   },
   {
@@ -189,7 +197,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { week: 54 },
     errors: [{
       field: "week",
-      message: "week value 54 is out of range: week takes 1..53",
+      message: "week value '54' is out of range: week takes 1..53",
     }],
   },
   {
@@ -198,7 +206,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "day_of_week",
       message:
-        "day_of_week value 7 is out of range: day_of_week takes 0..6 (0 = Monday) or mon..sun",
+        "day_of_week value '7' is out of range: day_of_week takes 0..6 (0 = Monday) or mon..sun",
       hint: "0 is Monday, 6 is Sunday",
     }],
   },
@@ -207,7 +215,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "20-25" },
     errors: [{
       field: "hour",
-      message: 'hour value 25 in "20-25" is out of range: hour takes 0..23',
+      message: `hour value '25' in '20-25' is out of range: hour takes 0..23`,
     }],
   },
   // Steps and ranges.
@@ -216,7 +224,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "*/0" },
     errors: [{
       field: "minute",
-      message: 'Step 0 in minute expression "*/0" must be at least 1',
+      message: `step 0 in minute expression '*/0' must be at least 1`,
     }],
   },
   {
@@ -224,8 +232,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { minute: "*/60" },
     errors: [{
       field: "minute",
-      message: 'Step 60 in minute expression "*/60" is larger than the span 0..59 it steps through',
-      hint: "Use a step from 1 to 59",
+      message: `step 60 in minute expression '*/60' is larger than the span 0..59 it steps through`,
+      hint: "use a step from 1 to 59",
     }],
   },
   {
@@ -233,7 +241,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "0-5/10" },
     errors: [{
       field: "hour",
-      message: 'Step 10 in hour expression "0-5/10" is larger than the span 0..5 it steps through',
+      message: `step 10 in hour expression '0-5/10' is larger than the span 0..5 it steps through`,
     }],
   },
   {
@@ -242,7 +250,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "minute",
       message:
-        'Step 20 in minute expression "50/20" is larger than the span 50..59 it steps through',
+        `step 20 in minute expression '50/20' is larger than the span 50..59 it steps through`,
     }],
   },
   {
@@ -250,8 +258,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: "17-9" },
     errors: [{
       field: "hour",
-      message: 'Range "17-9" in hour expression "17-9" runs backwards',
-      hint: '"17-23,0-9"',
+      message: `range '17-9' in hour expression '17-9' runs backwards`,
+      hint: `'17-23,0-9'`,
     }],
   },
   {
@@ -259,8 +267,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { day_of_week: "fri-mon" },
     errors: [{
       field: "day_of_week",
-      message: 'Range "fri-mon" in day_of_week expression "fri-mon" runs backwards',
-      hint: '"fri-sun,mon"',
+      message: `range 'fri-mon' in day_of_week expression 'fri-mon' runs backwards`,
+      hint: `'fri-sun,mon'`,
     }],
   },
   // Names.
@@ -269,8 +277,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { day_of_week: "fry" },
     errors: [{
       field: "day_of_week",
-      message: 'Unknown weekday name "fry" in day_of_week expression "fry"',
-      hint: 'Did you mean "fri"?',
+      message: `unknown weekday name 'fry' in day_of_week expression 'fry'`,
+      hint: `did you mean 'fri'?`,
     }],
   },
   {
@@ -278,8 +286,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { day: "1st fry" },
     errors: [{
       field: "day",
-      message: 'Unknown weekday "fry" in day expression "1st fry"',
-      hint: 'Did you mean "fri"?',
+      message: `unknown weekday 'fry' in day expression '1st fry'`,
+      hint: `did you mean 'fri'?`,
     }],
   },
   {
@@ -287,8 +295,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { month: "janu" },
     errors: [{
       field: "month",
-      message: 'Unknown month name "janu" in month expression "janu"',
-      hint: 'Did you mean "jan"?',
+      message: `unknown month name 'janu' in month expression 'janu'`,
+      hint: `did you mean 'jan'?`,
     }],
   },
   // Time zones.
@@ -297,14 +305,14 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, timezone: "Europe/Berln" },
     errors: [{
       field: "timezone",
-      message: 'Unknown time zone "Europe/Berln"',
-      hint: 'Did you mean "Europe/Berlin"?',
+      message: `unknown time zone 'Europe/Berln'`,
+      hint: `did you mean 'Europe/Berlin'?`,
     }],
   },
   {
     name: "a time zone that is not a string",
     cron: { hour: 1, timezone: 5 },
-    errors: [{ field: "timezone", message: 'Unknown time zone "5"' }],
+    errors: [{ field: "timezone", message: `unknown time zone '5'` }],
   },
   // Dates.
   {
@@ -312,8 +320,8 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, start_date: "yesterday" },
     errors: [{
       field: "start_date",
-      message: 'Cannot read start_date "yesterday" as a date',
-      hint: 'an ISO date like "2026-01-31"',
+      message: `cannot read start_date 'yesterday' as a date`,
+      hint: `an ISO date like '2026-01-31'`,
     }],
   },
   {
@@ -321,7 +329,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, start_date: "2026-13-01" },
     errors: [{
       field: "start_date",
-      message: 'start_date "2026-13-01" is not a real date and time',
+      message: `start_date '2026-13-01' is not a real date and time`,
     }],
   },
   {
@@ -329,7 +337,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, end_date: 20260101 },
     errors: [{
       field: "end_date",
-      message: "Cannot read end_date 20260101 as a date",
+      message: "cannot read end_date '20260101' as a date",
     }],
   },
   {
@@ -337,7 +345,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, end_date: "2026-01-01T25:00:00" },
     errors: [{
       field: "end_date",
-      message: 'end_date "2026-01-01T25:00:00" is not a real date and time',
+      message: `end_date '2026-01-01T25:00:00' is not a real date and time`,
     }],
   },
   {
@@ -345,7 +353,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, start_date: "2026-02-01", end_date: "2026-01-01" },
     errors: [{
       field: "end_date",
-      message: 'end_date "2026-01-01" is before start_date "2026-02-01"',
+      message: `end_date '2026-01-01' is before start_date '2026-02-01'`,
     }],
   },
   // Jitter.
@@ -354,7 +362,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, jitter: -1 },
     errors: [{
       field: "jitter",
-      message: "jitter -1 is not a number of seconds of 0 or more",
+      message: "jitter '-1' is not a number of seconds of 0 or more",
     }],
   },
   {
@@ -362,7 +370,37 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { hour: 1, jitter: "30" },
     errors: [{
       field: "jitter",
-      message: 'jitter "30" is not a number of seconds of 0 or more',
+      message: `jitter '30' is not a number of seconds of 0 or more`,
+    }],
+  },
+  {
+    name: "jitter 1e308 (absurd)",
+    cron: { hour: 1, jitter: 1e308 },
+    errors: [{
+      field: "jitter",
+      message: "jitter '1e+308' is more than the maximum of 86400 seconds (one day)",
+      hint: "write at most jitter: 86400",
+    }],
+  },
+  {
+    name: "jitter of a day and a second",
+    cron: { hour: 1, jitter: 86_401 },
+    errors: [{
+      field: "jitter",
+      message: "jitter '86401' is more than the maximum of 86400 seconds (one day)",
+    }],
+  },
+  {
+    name: "jitter .nan",
+    cron: { hour: 1, jitter: NaN },
+    errors: [{ field: "jitter", message: "jitter 'NaN' is not a number of seconds of 0 or more" }],
+  },
+  {
+    name: "jitter -.inf",
+    cron: { hour: 1, jitter: -Infinity },
+    errors: [{
+      field: "jitter",
+      message: "jitter '-Infinity' is not a number of seconds of 0 or more",
     }],
   },
   // Schedules that can never fire.
@@ -371,7 +409,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { month: 2, day: 30 },
     errors: [{
       field: "cron",
-      message: "The schedule {month: 2, day: 30} can never fire: no date matches all of its fields",
+      message: "the schedule {month: 2, day: 30} can never fire: no date matches all of its fields",
       hint: "February has at most 29 days",
     }],
   },
@@ -381,7 +419,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "cron",
       message:
-        "The schedule {month: 'apr', day: 31} can never fire: no date matches all of its fields",
+        "the schedule {month: 'apr', day: 31} can never fire: no date matches all of its fields",
     }],
   },
   {
@@ -390,7 +428,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "cron",
       message:
-        "The schedule {year: 2025, week: 53} can never fire: no date matches all of its fields",
+        "the schedule {year: 2025, week: 53} can never fire: no date matches all of its fields",
       hint: "only some years have ISO week 53",
     }],
   },
@@ -401,7 +439,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "cron",
       message:
-        "The schedule {year: 2009, month: 1, day: '6-10', day_of_week: '0,6'} can never fire: no date matches all of its fields",
+        "the schedule {year: 2009, month: 1, day: '6-10', day_of_week: '0,6'} can never fire: no date matches all of its fields",
     }],
   },
   {
@@ -410,7 +448,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "cron",
       message:
-        "The schedule {year: 2027, month: 2, day: '5th mon'} can never fire: no date matches all of its fields",
+        "the schedule {year: 2027, month: 2, day: '5th mon'} can never fire: no date matches all of its fields",
     }],
   },
   {
@@ -418,7 +456,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { day: 1, week: 2 },
     errors: [{
       field: "cron",
-      message: "The schedule {day: 1, week: 2} can never fire: no date matches all of its fields",
+      message: "the schedule {day: 1, week: 2} can never fire: no date matches all of its fields",
     }],
   },
   {
@@ -426,7 +464,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { year: 2020, start_date: "2026-01-01" },
     errors: [{
       field: "start_date",
-      message: 'The schedule {year: 2020} never fires at or after start_date "2026-01-01"',
+      message: `the schedule {year: 2020} never fires at or after start_date '2026-01-01'`,
     }],
   },
   {
@@ -434,7 +472,7 @@ const ERROR_ROWS: ErrorRow[] = [
     cron: { year: 2030, end_date: "2026-01-01" },
     errors: [{
       field: "end_date",
-      message: 'The schedule {year: 2030} never fires up to end_date "2026-01-01"',
+      message: `the schedule {year: 2030} never fires up to end_date '2026-01-01'`,
     }],
   },
   {
@@ -447,7 +485,7 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [{
       field: "end_date",
       message:
-        'The schedule {hour: 10} never fires between start_date "2026-01-01T11:00" and end_date "2026-01-01T12:00"',
+        `the schedule {hour: 10} never fires between start_date '2026-01-01T11:00' and end_date '2026-01-01T12:00'`,
     }],
   },
   // Several problems at once.
@@ -461,20 +499,20 @@ const ERROR_ROWS: ErrorRow[] = [
       timezone: "Europe/Berln",
     },
     errors: [
-      { field: "minutes", message: 'Unknown cron field "minutes"' },
-      { field: "timezone", message: 'Unknown time zone "Europe/Berln"' },
+      { field: "minutes", message: `unknown cron field 'minutes'` },
       {
         field: "month",
-        message: 'Step 0 in month expression "*/0" must be at least 1',
+        message: `step 0 in month expression '*/0' must be at least 1`,
       },
       {
         field: "day_of_week",
-        message: 'Unknown weekday name "fry" in day_of_week expression "fry"',
+        message: `unknown weekday name 'fry' in day_of_week expression 'fry'`,
       },
       {
         field: "hour",
-        message: 'Range "22-5" in hour expression "22-5" runs backwards',
+        message: `range '22-5' in hour expression '22-5' runs backwards`,
       },
+      { field: "timezone", message: `unknown time zone 'Europe/Berln'` },
     ],
   },
   {
@@ -483,11 +521,11 @@ const ERROR_ROWS: ErrorRow[] = [
     errors: [
       {
         field: "minute",
-        message: 'minute value 61 in "61,*/0,5" is out of range: minute takes 0..59',
+        message: `minute value '61' in '61,*/0,5' is out of range: minute takes 0..59`,
       },
       {
         field: "minute",
-        message: 'Step 0 in minute expression "61,*/0,5" must be at least 1',
+        message: `step 0 in minute expression '61,*/0,5' must be at least 1`,
       },
     ],
   },
@@ -505,8 +543,8 @@ Deno.test("compileTrigger error: the machine's zone is unknown and timezone is a
   const result = compileTrigger({ hour: 1 }, "Mars/Base");
   checkProblems(result.errors, [{
     field: "timezone",
-    message: `The machine's time zone "Mars/Base" is not a known IANA time zone`,
-    hint: "Set timezone in the cron section",
+    message: "the machine's time zone 'Mars/Base' is not a known IANA time zone",
+    hint: "set timezone in the cron section",
   }]);
 });
 
@@ -522,10 +560,10 @@ const WARNING_ROWS: WarningRow[] = [
     cron: { day: 1, day_of_week: "fri", hour: 14, minute: 0, second: 0 },
     warnings: [{
       field: "day_of_week",
-      message: 'day "1" and day_of_week "fri" are both restricted, so a date must match both ' +
+      message: `day '1' and day_of_week 'fri' are both restricted, so a date must match both ` +
         '(APScheduler ANDs them): day: 1 with day_of_week: fri means "the 1st, when it is a ' +
         'Friday", not "the first Friday"',
-      hint: `For "the first Friday of the month" write day: '1st fri'`,
+      hint: `for "the first Friday of the month" write day: '1st fri'`,
     }],
   },
   {
@@ -533,7 +571,7 @@ const WARNING_ROWS: WarningRow[] = [
     cron: { day: "1-7", day_of_week: 0 },
     warnings: [{
       field: "day_of_week",
-      message: 'day "1-7" and day_of_week "0" are both restricted, so a date must match both ' +
+      message: `day '1-7' and day_of_week '0' are both restricted, so a date must match both ` +
         '(APScheduler ANDs them): day: 1 with day_of_week: fri means "the 1st, when it is a ' +
         'Friday", not "the first Friday"',
       hint: `write day: '1st mon'`,
@@ -544,7 +582,7 @@ const WARNING_ROWS: WarningRow[] = [
     cron: { timezone: "UTC" },
     warnings: [{
       field: "cron",
-      message: "The cron section gives no time field, so the schedule fires every second",
+      message: "the cron section gives no time field, so the schedule fires every second",
       hint: "minute: 0",
     }],
   },
@@ -573,6 +611,11 @@ for (const row of WARNING_ROWS) {
     checkProblems(result.warnings, row.warnings);
   });
 }
+
+Deno.test("compileTrigger accepts jitter up to one day", () => {
+  assertEquals(compileTrigger({ hour: 1, jitter: 86_400 }, "UTC").trigger?.jitterSeconds, 86_400);
+  assertEquals(compileTrigger({ hour: 1, jitter: 0.5 }, "UTC").trigger?.jitterSeconds, 0.5);
+});
 
 Deno.test("compileTrigger accepts every documented key and value form", () => {
   const result = compileTrigger({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { planResume } from "../../src/history/resume.ts";
-import type { AttemptRecord, RunRecord } from "../../src/history/store.ts";
+import type { AttemptRecord, RunRecord } from "../../src/ports.ts";
 import type { Pipeline, Step } from "../../src/model.ts";
 import { UserError } from "../../src/errors.ts";
 import { makeStep } from "../fixtures/step.ts";
@@ -26,7 +26,11 @@ const run = (over: Partial<RunRecord> = {}): RunRecord => ({
   stepNames: ["a", "b", "c"],
   ...over,
 });
-const attempt = (stepIndex: number, outcome: string, exitCode: number | null): AttemptRecord => ({
+const attempt = (
+  stepIndex: number,
+  outcome: "exited" | "interrupted",
+  exitCode: number | null,
+): AttemptRecord => ({
   runId: "r1",
   stepIndex,
   stepName: "abc"[stepIndex],
@@ -34,10 +38,8 @@ const attempt = (stepIndex: number, outcome: string, exitCode: number | null): A
   commandLine: "",
   startedAt: 0,
   durationMs: 1,
+  exit: outcome === "exited" ? { kind: "exited", code: exitCode ?? 0 } : null,
   outcome,
-  exitCode,
-  signal: null,
-  message: null,
 });
 const current = { pipeline: pipeline("a", "b", "c"), text: "x", hash: "h1" };
 

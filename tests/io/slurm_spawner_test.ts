@@ -10,6 +10,7 @@ import type { ExitStatus } from "../../src/model.ts";
 import type { SpawnSpec } from "../../src/ports.ts";
 import { createSlurmSpawner, routingSpawner } from "../../src/io/slurm.ts";
 import { systemClock } from "../../src/io/system.ts";
+import { findNamed, hostileValues, PROBE_PY, readProbe } from "../slurm/hostile.ts";
 
 const FAKE_SBATCH = `#!/bin/bash
 # sbatch --parsable SCRIPT: refuse a script that asks for partition nosuch, else run it.
@@ -21,7 +22,9 @@ if grep -q -- '--partition=nosuch' "$script"; then
 fi
 base=\${script%.sbatch}
 echo "$base" > "$FAKE_DIR/job"
-cd "$(sed -n 's/^#SBATCH --chdir=//p' "$script")"
+rm -f "$FAKE_DIR/code" "$FAKE_DIR/pid" "$FAKE_DIR/cancelled"
+# Not Slurm's --chdir: the script changes to the step's folder itself.
+cd /
 # The job runs in a process group of its own (scancel signals it); a watcher records its end.
 (
   setsid bash "$script" > "$base.out" 2> "$base.err" < /dev/null &
@@ -61,7 +64,7 @@ globalThis.addEventListener("unload", () => {
   for (const dir of made) Deno.removeSync(dir, { recursive: true });
 });
 
-async function fakeSlurm() {
+async function fakeSlurm(stateDir?: string, keepFiles = false) {
   const dir = await Deno.makeTempDir({ prefix: "crude-link-fake-slurm-" });
   made.push(dir);
   const programs = {
@@ -74,8 +77,9 @@ async function fakeSlurm() {
   await Deno.writeTextFile(programs.scancel, FAKE_SCANCEL, { mode: 0o755 });
   Deno.env.set("FAKE_DIR", dir);
   const spawner = createSlurmSpawner({
-    stateDir: `${dir}/state`,
+    stateDir: stateDir ?? `${dir}/state`,
     baseDir: dir,
+    keepFiles,
     clock: systemClock,
     programs,
     outputPollMs: [20, 50],
@@ -232,3 +236,110 @@ Deno.test("routingSpawner() sends executor slurm to the Slurm spawner, the rest 
   spawner.spawn(spec("true", { executor: undefined }));
   assert.deepEqual(seen, ["slurm", "local", "local"]);
 });
+
+Deno.test({
+  name:
+    "a hostile step name, folder, variable or argument runs nothing, and reaches the job byte for byte",
+  ignore,
+  async fn() {
+    const { dir } = await fakeSlurm();
+    await Deno.writeTextFile(`${dir}/probe.py`, PROBE_PY);
+    for (const { name, value, directive } of hostileValues("PWNED")) {
+      // The folder names the state folder, the step's folder and (through the
+      // label) the job's file names; one a #SBATCH line cannot carry is refused.
+      const fits = directive && value !== "" && !value.includes("\\");
+      const folder = `${dir}/${fits ? value : "plain"}`;
+      await Deno.mkdir(folder, { recursive: true });
+      const { spawner } = await fakeSlurm(`${folder}/state`);
+      const job = spawner.spawn({
+        argv: ["python3", `${dir}/probe.py`, value, `--${value}`],
+        env: {
+          HOSTILE: value,
+          [`odd ${value.replaceAll("=", "_")}`]: value,
+          PROBE_OUT: `${dir}/probe.json`,
+        },
+        stdio: "pipe",
+        ownProcessGroup: true,
+        executor: "slurm",
+        label: value,
+        cwd: folder,
+      });
+      const [err, status] = await Promise.all([
+        collect(job.stderr),
+        job.status,
+        collect(job.stdout),
+      ]);
+      assert.deepEqual(status, { kind: "exited", code: 0 }, `${name}: ${err}`);
+      assert.deepEqual(findNamed(dir, "PWNED"), [], `${name}: something ran`);
+      const probed = readProbe(`${dir}/probe.json`);
+      assert.deepEqual(probed.argv, [value, `--${value}`], name);
+      assert.equal(probed.env.HOSTILE, value, name);
+      assert.equal(probed.env[`odd ${value.replaceAll("=", "_")}`], value, name);
+      assert.equal(probed.cwd, await Deno.realPath(folder), name);
+      await Deno.remove(`${dir}/probe.json`);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a step whose folder or slurm option has a newline fails to start, naming the step and the option",
+  ignore,
+  async fn() {
+    const { dir, spawner } = await fakeSlurm();
+    await Deno.mkdir(`${dir}/a\nb`);
+    const status = await spawner.spawn(spec("true", { cwd: "a\nb", label: "train" })).status;
+    assert.equal(status.kind, "failed-to-start");
+    assert.match(
+      (status as { message: string }).message,
+      /^step 'train': the working directory \$'.*\/a\\nb' contains a newline, which cannot go into an #SBATCH line .*\(rename the folder, or give the step another cwd\)$/,
+    );
+    const option = await spawner.spawn(
+      spec("true", { label: "x\ntouch PWNED #", slurm: { qos: "high\n#SBATCH --qos=low" } }),
+    ).status;
+    assert.deepEqual(option, {
+      kind: "failed-to-start",
+      message: "step $'x\\ntouch PWNED #': the slurm option 'qos' $'high\\n#SBATCH --qos=low' " +
+        "contains a newline, which cannot go into an #SBATCH line (sbatch reads its options one " +
+        "line at a time) (remove it from the step's slurm option 'qos')",
+    });
+    // Nothing was submitted.
+    assert.equal(await Deno.stat(`${dir}/job`).catch(() => undefined), undefined);
+  },
+});
+
+for (const umask of [0o077, 0o022]) {
+  Deno.test({
+    name:
+      `under umask ${umask.toString(8).padStart(3, "0")} the batch script is at most 0700 and ` +
+      "the job's output files at most 0600",
+    ignore,
+    async fn() {
+      const old = Deno.umask(umask);
+      try {
+        const { dir, spawner } = await fakeSlurm(undefined, true);
+        const job = spawner.spawn(spec("echo out; echo err >&2", { env: { TOKEN: "secret" } }));
+        await Promise.all([collect(job.stdout), collect(job.stderr), job.status]);
+        const modes: Record<string, string> = {};
+        for (const e of Deno.readDirSync(`${dir}/state`)) {
+          const ext = e.name.slice(e.name.lastIndexOf("."));
+          modes[ext] = ((await Deno.stat(`${dir}/state/${e.name}`)).mode! & 0o777).toString(8);
+        }
+        const mode = (m: number) => (m & ~umask).toString(8);
+        assert.deepEqual(modes, {
+          ".sbatch": mode(0o700),
+          ".out": mode(0o600),
+          ".err": mode(0o600),
+          ".exit": mode(0o600),
+        });
+        // The files were written by the job all the same.
+        const base = (await Deno.readTextFile(`${dir}/job`)).trim();
+        assert.equal(await Deno.readTextFile(`${base}.out`), "out\n");
+        assert.equal(await Deno.readTextFile(`${base}.exit`), "0\n");
+        assert.match(await Deno.readTextFile(`${base}.sbatch`), /^export TOKEN=secret$/m);
+      } finally {
+        Deno.umask(old);
+      }
+    },
+  });
+}

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { nativeSignal, ownGroup, programFileNames, which } from "../../src/io/system.ts";
+import {
+  nativeSignal,
+  ownGroup,
+  programFileNames,
+  systemClock,
+  which,
+} from "../../src/io/system.ts";
 
 Deno.test("programFileNames() tries the name alone on POSIX", () => {
   assert.deepEqual(programFileNames("python3", "linux", ".EXE"), ["python3"]);
@@ -52,4 +58,26 @@ Deno.test("which() finds a program on PATH and honours a path with a separator",
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("systemClock sleeps past 2^31 ms do not end early (a single timer would fire at once)", async () => {
+  const stop = new AbortController();
+  let ended = false;
+  const sleeping = systemClock.sleep(2 ** 31 + 1000, stop.signal).then(() => ended = true);
+  await systemClock.sleep(300);
+  assert.equal(ended, false, "600h must not mean 1 ms");
+  stop.abort();
+  await sleeping;
+  assert.equal(ended, true, "an abort ends it");
+});
+
+Deno.test("systemClock.sleep waits at least as long as asked, and not at all when aborted", async () => {
+  const start = performance.now();
+  await systemClock.sleep(120);
+  assert.ok(performance.now() - start >= 119, "never early");
+  const stop = new AbortController();
+  stop.abort();
+  let ended = false;
+  await systemClock.sleep(60_000, stop.signal).then(() => ended = true);
+  assert.equal(ended, true);
 });

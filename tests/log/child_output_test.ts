@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join } from "../../src/path.ts";
+import { systemFileSystem } from "../../src/io/fs.ts";
 import { LogFormatter } from "../../src/log/format.ts";
 import { RotatingFile } from "../../src/log/rotating_file.ts";
 import { LineSplitter } from "../../src/run/lines.ts";
@@ -29,7 +30,8 @@ out.write(b"unterminated 20001")
 `;
 
 Deno.test({
-  name: "a real child's output goes through LineSplitter into RotatingFile with nothing lost",
+  name:
+    "a real child's output goes through LineSplitter into RotatingFile a chunk at a time with nothing lost",
   ignore: !hasPython,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "crude-link-child-" });
@@ -37,8 +39,9 @@ Deno.test({
       const path = join(dir, "logs", "run.log");
       const maxBytes = 100_000;
       const backupCount = 60;
-      const file = new RotatingFile({ path, maxBytes, backupCount });
-      const formatter = new LogFormatter({ timeZone: "UTC" });
+      Deno.mkdirSync(join(dir, "logs"));
+      const file = new RotatingFile({ fs: systemFileSystem, path, maxBytes, backupCount });
+      const formatter = new LogFormatter("UTC");
       const splitter = new LineSplitter();
       let progressPieces = 0;
       const write = (pieces: ReturnType<LineSplitter["push"]>) => {
@@ -47,9 +50,7 @@ Deno.test({
             progressPieces++;
             continue;
           }
-          file.writeLine(
-            formatter.line(Date.now(), "info", "child", "stdout", p.text),
-          );
+          file.write(formatter.block(Date.now(), "info", "child", "stdout", p.text));
         }
       };
       const child = new Deno.Command(PYTHON, {

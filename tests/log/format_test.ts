@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { describeEvent, formatDuration, formatExit, LogFormatter } from "../../src/log/format.ts";
+import {
+  describeEvent,
+  escapeControl,
+  escapeLines,
+  formatDuration,
+  formatExit,
+  LogFormatter,
+} from "../../src/log/format.ts";
 import { shellJoin, shellQuote } from "../../src/shell.ts";
 import type { ExitStatus, RunEvent } from "../../src/model.ts";
 
@@ -7,7 +14,7 @@ const at = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
 const T = at("2026-11-25T14:30:00.123Z");
 
 Deno.test("LogFormatter writes timestamp with milliseconds and offset, level, step, stream, message", () => {
-  const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+  const f = new LogFormatter("Europe/Berlin");
   assert.equal(
     f.line(T, "info", "preproccess", "stdout", "loading"),
     "2026-11-25T15:30:00.123+01:00 INFO  preproccess stdout | loading",
@@ -27,7 +34,7 @@ Deno.test("LogFormatter writes timestamp with milliseconds and offset, level, st
 });
 
 Deno.test("LogFormatter timestamps pad milliseconds and use +00:00 for UTC", () => {
-  const f = new LogFormatter({ timeZone: "UTC" });
+  const f = new LogFormatter("UTC");
   assert.equal(
     f.timestamp(at("2026-01-02T03:04:05.007Z")),
     "2026-01-02T03:04:05.007+00:00",
@@ -47,7 +54,7 @@ Deno.test("LogFormatter timestamps pad milliseconds and use +00:00 for UTC", () 
 });
 
 Deno.test("LogFormatter follows a DST change although it caches per second", () => {
-  const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+  const f = new LogFormatter("Europe/Berlin");
   assert.equal(
     f.timestamp(at("2026-03-29T00:59:59.999Z")),
     "2026-03-29T01:59:59.999+01:00",
@@ -56,7 +63,7 @@ Deno.test("LogFormatter follows a DST change although it caches per second", () 
     f.timestamp(at("2026-03-29T01:00:00.000Z")),
     "2026-03-29T03:00:00.000+02:00",
   );
-  const ny = new LogFormatter({ timeZone: "America/New_York" });
+  const ny = new LogFormatter("America/New_York");
   assert.equal(
     ny.timestamp(at("2026-11-01T05:30:00.5Z")),
     "2026-11-01T01:30:00.500-04:00",
@@ -68,7 +75,7 @@ Deno.test("LogFormatter follows a DST change although it caches per second", () 
 });
 
 Deno.test("LogFormatter quotes step names that would break the fields", () => {
-  const f = new LogFormatter({ timeZone: "UTC" });
+  const f = new LogFormatter("UTC");
   assert.match(
     f.line(T, "info", "my step", "stdout", "x"),
     / INFO {2}"my step" stdout \| x$/,
@@ -77,30 +84,60 @@ Deno.test("LogFormatter quotes step names that would break the fields", () => {
   assert.match(f.line(T, "info", "", undefined, "x"), / INFO {2}"" - \| x$/);
 });
 
-Deno.test("LogFormatter.event logs step output with its stream and never progress", () => {
-  const f = new LogFormatter({ timeZone: "UTC" });
-  assert.deepEqual(
-    f.event({
-      type: "step-output",
-      step: "train",
-      stream: "stderr",
-      line: "oops",
-    }, T),
-    ["2026-11-25T14:30:00.123+00:00 INFO  train stderr | oops"],
+Deno.test("LogFormatter.event logs a chunk of step output as one line per line, with its stream, and never progress", () => {
+  const f = new LogFormatter("UTC");
+  assert.equal(
+    f.event({ type: "step-output", step: "train", stream: "stderr", text: "oops\n\tdetail" }, T),
+    "2026-11-25T14:30:00.123+00:00 INFO  train stderr | oops\n" +
+      "2026-11-25T14:30:00.123+00:00 INFO  train stderr | \tdetail\n",
   );
-  assert.deepEqual(
-    f.event({
-      type: "step-progress",
-      step: "train",
-      stream: "stderr",
-      text: "50%",
-    }, T),
-    [],
+  assert.equal(
+    f.event({ type: "step-progress", step: "train", stream: "stderr", text: "50%" }, T),
+    "",
   );
 });
 
+Deno.test("LogFormatter escapes control characters in a step's output, its name and crude-link's messages, keeping tabs", () => {
+  const f = new LogFormatter("UTC");
+  const log = f.event({
+    type: "step-output",
+    step: "evil\nname",
+    stream: "stdout",
+    text: "clear \x1b[2J\rnow\nforged? \x07\x00\x7f\u0085\tend",
+  }, T);
+  assert.equal(
+    log,
+    '2026-11-25T14:30:00.123+00:00 INFO  "evil\\nname" stdout | clear \\x1b[2J\\rnow\n' +
+      '2026-11-25T14:30:00.123+00:00 INFO  "evil\\nname" stdout | forged? \\x07\\x00\\x7f\\u0085\tend\n',
+  );
+  const own = f.event({
+    type: "step-start",
+    step: "x\n2026-01-01T00:00:00.000+00:00 ERROR - - | forged",
+    index: 0,
+    attempt: 1,
+    argv: ["echo", "a\nb", "\x1b]0;title\x07"],
+  }, T);
+  assert.equal(own.split("\n").length, 2, "one line and its end: " + JSON.stringify(own));
+  assert.match(
+    own,
+    /INFO {2}"x\\n2026.*forged" - \| started: echo 'a\\nb' '\\x1b\]0;title\\x07'\n$/,
+  );
+});
+
+Deno.test("escapeControl escapes every control character but the tab, and leaves other text alone", () => {
+  assert.equal(escapeControl("plain text, ünïcode ✓"), "plain text, ünïcode ✓");
+  assert.equal(escapeControl("a\tb"), "a\tb");
+  assert.equal(escapeControl("a\nb\r\x1b\x00\x7f\x9b"), "a\\nb\\r\\x1b\\x00\\x7f\\u009b");
+  assert.equal(
+    escapeControl(escapeControl("\x1b[31m")),
+    "\\x1b[31m",
+    "escaping twice changes nothing",
+  );
+  assert.equal(escapeLines("a\x1b\nb"), "a\\x1b\nb", "the newlines between lines stay");
+});
+
 Deno.test("describeEvent says what each crude-link event means", () => {
-  const f = new LogFormatter({ timeZone: "Europe/Berlin" });
+  const f = new LogFormatter("Europe/Berlin");
   const events: RunEvent[] = [
     {
       type: "run-start",
@@ -151,7 +188,7 @@ Deno.test("describeEvent says what each crude-link event means", () => {
       step: "deploy",
     },
   ];
-  assert.deepEqual(events.flatMap((e) => f.event(e, T)), [
+  assert.deepEqual(events.flatMap((e) => f.event(e, T).split("\n").slice(0, -1)), [
     "2026-11-25T15:30:00.123+01:00 INFO  - - | run r1 started (trigger: cron, config: config.yaml, 3 steps)",
     "2026-11-25T15:30:00.123+01:00 INFO  training - | started: python3 train.py '--name=my model' '--q=it'\\''s'",
     "2026-11-25T15:30:00.123+01:00 INFO  training - | finished: exit status 0 after 12.35s",
@@ -270,8 +307,22 @@ Deno.test("shellQuote quotes only what a shell would misread", () => {
 });
 
 Deno.test("the pure files do not use Deno APIs", async () => {
-  for (const file of ["../../src/log/format.ts", "../../src/run/lines.ts"]) {
+  for (
+    const file of [
+      "../../src/log/format.ts",
+      "../../src/log/rotating_file.ts",
+      "../../src/log/sinks.ts",
+      "../../src/log/run_log.ts",
+      "../../src/run/lines.ts",
+      "../../src/run/runner.ts",
+      "../../src/ansi.ts",
+    ]
+  ) {
     const text = await Deno.readTextFile(new URL(file, import.meta.url));
     assert.ok(!/\bDeno\./.test(text), `${file} uses Deno.`);
+    assert.ok(
+      !/Temporal\.Now|Date\.now\(|new Date\(\)|globalThis|setTimeout|picocolors/.test(text),
+      `${file} reaches the machine`,
+    );
   }
 });

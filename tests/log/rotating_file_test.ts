@@ -1,6 +1,21 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { RotatingFile } from "../../src/log/rotating_file.ts";
+import { join } from "../../src/path.ts";
+import { systemFileSystem } from "../../src/io/fs.ts";
+import {
+  LogWriteError,
+  RotatingFile,
+  type RotatingFileOptions,
+} from "../../src/log/rotating_file.ts";
+import { MemoryFileSystem } from "../memory_fs.ts";
+
+/** A RotatingFile on the real file system, with writeLine for short tests. */
+function open(options: Omit<RotatingFileOptions, "fs">) {
+  const file = new RotatingFile({ fs: systemFileSystem, ...options });
+  return Object.assign(file, {
+    writeLine: (line: string) => file.write(line + "\n"),
+    writeLines: (lines: string[]) => file.write(lines.map((l) => l + "\n").join("")),
+  });
+}
 
 const enc = new TextEncoder();
 
@@ -43,16 +58,13 @@ function chain(path: string, backupCount: number): string[] {
 Deno.test("RotatingFile fills a file to exactly maxBytes, then rolls over one byte later", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 10 });
+    const log = open({ path, maxBytes: 10 });
     log.writeLine("aaaaaaaa"); // 9 bytes: limit minus one
-    log.flushSync();
     assert.equal(bytesOf(path), 9);
     log.writeLine(""); // 1 byte: exactly the limit
-    log.flushSync();
     assert.equal(bytesOf(path), 10);
     assert.equal(exists(`${path}.1`), false);
     log.writeLine("b"); // would make 12: roll over first
-    log.flushSync();
     assert.equal(read(`${path}.1`), "aaaaaaaa\n\n");
     assert.equal(read(path), "b\n");
     log.close();
@@ -61,14 +73,12 @@ Deno.test("RotatingFile fills a file to exactly maxBytes, then rolls over one by
 Deno.test("RotatingFile counts UTF-8 bytes of multibyte characters", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 10 });
+    const log = open({ path, maxBytes: 10 });
     log.writeLine("aaaaaé"); // 5 + 2 + 1 = 8 bytes, 7 characters
     log.writeLine("é"); // 3 bytes: 11 > 10, so it goes to a new file
-    log.flushSync();
     assert.equal(read(`${path}.1`), "aaaaaé\n");
     assert.equal(read(path), "é\n");
     log.writeLine("aaaaé"); // 4 + 2 + 1 = 7 bytes: 3 + 7 is exactly the limit
-    log.flushSync();
     assert.equal(read(path), "é\naaaaé\n");
     assert.equal(bytesOf(path), 10);
     assert.equal(exists(`${path}.2`), false);
@@ -78,9 +88,8 @@ Deno.test("RotatingFile counts UTF-8 bytes of multibyte characters", () =>
 Deno.test("RotatingFile makes rotation decisions per line within one batch", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 20, backupCount: 5 });
+    const log = open({ path, maxBytes: 20, backupCount: 5 });
     log.writeLines(["123456789", "123456789", "x", "123456789", "123456789"]);
-    log.flushSync();
     assert.deepEqual(chain(path, 5).map(read), [
       "123456789\n123456789\n",
       "x\n123456789\n",
@@ -92,11 +101,10 @@ Deno.test("RotatingFile makes rotation decisions per line within one batch", () 
 Deno.test("RotatingFile keeps numbered lines contiguous across many rollovers", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 100, backupCount: 3 });
+    const log = open({ path, maxBytes: 100, backupCount: 3 });
     const total = 1000;
     for (let i = 1; i <= total; i++) {
       log.writeLine(`line ${String(i).padStart(5, "0")}`); // 11 bytes
-      if (i % 7 === 0) log.flushSync(); // mix small and larger batches
     }
     log.close();
     assert.equal(exists(`${path}.4`), false);
@@ -123,12 +131,12 @@ Deno.test("RotatingFile appends to an existing log and counts its size", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
     Deno.writeTextFileSync(path, "old 1\nold 2\n"); // 12 bytes
-    let log = new RotatingFile({ path, maxBytes: 30 });
+    let log = open({ path, maxBytes: 30 });
     assert.equal(log.size, 12);
     log.writeLine("new 1"); // 18
     log.close();
     assert.equal(read(path), "old 1\nold 2\nnew 1\n");
-    log = new RotatingFile({ path, maxBytes: 30 });
+    log = open({ path, maxBytes: 30 });
     log.writeLine("new 2"); // 24
     log.writeLine("new 3"); // 30: exactly the limit
     log.writeLine("new 4"); // over: rotate
@@ -141,26 +149,17 @@ Deno.test("RotatingFile rolls over an existing file already past the limit", () 
   withTempDir((dir) => {
     const path = join(dir, "x.log");
     Deno.writeTextFileSync(path, "x".repeat(50) + "\n");
-    const log = new RotatingFile({ path, maxBytes: 20 });
+    const log = open({ path, maxBytes: 20 });
     log.writeLine("fresh");
     log.close();
     assert.equal(read(`${path}.1`), "x".repeat(50) + "\n");
     assert.equal(read(path), "fresh\n");
   }));
 
-Deno.test("RotatingFile creates missing parent folders", () =>
-  withTempDir((dir) => {
-    const path = join(dir, "a", "b", "c", "crude-link.log");
-    const log = new RotatingFile({ path });
-    log.writeLine("hello");
-    log.close();
-    assert.equal(read(path), "hello\n");
-  }));
-
 Deno.test("RotatingFile cuts a line longer than maxBytes into chunks that each fit", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 10, backupCount: 5 });
+    const log = open({ path, maxBytes: 10, backupCount: 5 });
     log.writeLine("before");
     log.writeLine("0123456789abcdefghij"); // 21 bytes
     log.writeLine("ééééé"); // 11 bytes: cut at a character boundary
@@ -181,7 +180,7 @@ Deno.test("RotatingFile cuts a line longer than maxBytes into chunks that each f
 Deno.test("RotatingFile drops the oldest backup and never keeps more than backupCount", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 6, backupCount: 2 });
+    const log = open({ path, maxBytes: 6, backupCount: 2 });
     for (const w of ["one", "two", "three", "four", "five"]) log.writeLine(w);
     log.close();
     assert.equal(exists(`${path}.3`), false);
@@ -191,7 +190,7 @@ Deno.test("RotatingFile drops the oldest backup and never keeps more than backup
 Deno.test("RotatingFile with backupCount 0 truncates instead of rotating", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 8, backupCount: 0 });
+    const log = open({ path, maxBytes: 8, backupCount: 0 });
     for (const w of ["aaa", "bbb", "ccc"]) log.writeLine(w);
     log.close();
     assert.equal(exists(`${path}.1`), false);
@@ -201,110 +200,40 @@ Deno.test("RotatingFile with backupCount 0 truncates instead of rotating", () =>
 Deno.test("RotatingFile with maxBytes 0 never rotates", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, maxBytes: 0 });
+    const log = open({ path, maxBytes: 0 });
     for (let i = 0; i < 100; i++) log.writeLine("x".repeat(100));
     log.close();
     assert.equal(bytesOf(path), 10_100);
     assert.equal(exists(`${path}.1`), false);
   }));
 
-Deno.test("RotatingFile buffers lines and writes them within flushDelayMs", () =>
-  withTempDir(async (dir) => {
+Deno.test("RotatingFile writes each call at once: nothing waits in memory", () =>
+  withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, flushDelayMs: 20 });
+    const log = open({ path });
     log.writeLine("one line a minute");
-    assert.equal(bytesOf(path), 0); // still in memory
-    await new Promise((r) => setTimeout(r, 200));
     assert.equal(read(path), "one line a minute\n");
+    log.writeLines(["a", "b"]);
+    assert.equal(read(path), "one line a minute\na\nb\n");
     log.close();
   }));
 
-Deno.test("RotatingFile writes at once when the buffer passes bufferSize", () =>
+Deno.test("RotatingFile ignores writes after close and rejects bad options", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path, bufferSize: 1000 });
-    for (let i = 0; i < 10; i++) log.writeLine("x".repeat(99));
-    assert.equal(bytesOf(path), 1000);
-    log.writeLine("tail");
-    assert.equal(bytesOf(path), 1000);
-    log.close();
-    assert.equal(bytesOf(path), 1005);
-  }));
-
-Deno.test("RotatingFile rejects writes after close and bad options", () =>
-  withTempDir((dir) => {
-    const path = join(dir, "x.log");
-    const log = new RotatingFile({ path });
+    const log = open({ path });
     log.close();
     log.close(); // twice is fine
-    assert.throws(() => log.writeLine("late"), /closed/);
-    assert.throws(() => new RotatingFile({ path, maxBytes: 4 }), RangeError);
-    assert.throws(
-      () => new RotatingFile({ path, backupCount: -1 }),
-      RangeError,
-    );
+    log.writeLine("late");
+    assert.equal(read(path), "");
+    assert.throws(() => open({ path, maxBytes: 4 }), RangeError);
+    assert.throws(() => open({ path, backupCount: -1 }), RangeError);
   }));
-
-const moduleUrl = new URL("../../src/log/rotating_file.ts", import.meta.url).href;
-
-async function runDeno(dir: string, code: string) {
-  const script = join(dir, "child.ts");
-  await Deno.writeTextFile(script, code);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-lock", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
-
-Deno.test("RotatingFile loses no buffered line when the program calls Deno.exit", () =>
-  withTempDir(async (dir) => {
-    const path = join(dir, "exit.log");
-    const { code, stderr } = await runDeno(
-      dir,
-      `import { RotatingFile } from ${JSON.stringify(moduleUrl)};
-const log = new RotatingFile({ path: ${JSON.stringify(path)}, maxBytes: 1000 });
-for (let i = 1; i <= 500; i++) log.writeLine("line " + i);
-Deno.exit(3);
-`,
-    );
-    assert.equal(code, 3, stderr);
-    const numbers = chain(path, 3).flatMap((f) => read(f).split("\n").slice(0, -1));
-    assert.equal(numbers.at(-1), "line 500");
-  }));
-
-Deno.test(
-  "RotatingFile.flushSync in a SIGTERM handler writes everything before exit",
-  {
-    ignore: Deno.build.os === "windows",
-  },
-  () =>
-    withTempDir(async (dir) => {
-      const path = join(dir, "term.log");
-      const { code, stderr } = await runDeno(
-        dir,
-        `import { RotatingFile } from ${JSON.stringify(moduleUrl)};
-const log = new RotatingFile({ path: ${JSON.stringify(path)}, flushDelayMs: 60_000 });
-Deno.addSignalListener("SIGTERM", () => {
-  log.writeLine("stopped by SIGTERM");
-  log.flushSync();
-  Deno.exit(143);
-});
-log.writeLine("waiting");
-Deno.kill(Deno.pid, "SIGTERM");
-setTimeout(() => {}, 10_000);
-`,
-      );
-      assert.equal(code, 143, stderr);
-      assert.equal(read(path), "waiting\nstopped by SIGTERM\n");
-    }),
-);
 
 Deno.test("RotatingFile writes many small lines quickly", () =>
   withTempDir((dir) => {
     const path = join(dir, "x.log");
-    const log = new RotatingFile({ path });
+    const log = open({ path });
     const line = "x".repeat(99);
     for (let i = 0; i < 100_000; i++) log.writeLine(line);
     log.close();
@@ -314,3 +243,69 @@ Deno.test("RotatingFile writes many small lines quickly", () =>
     assert.equal(total, Math.floor(2_097_152 / 100) * 100 * 3 + bytesOf(path));
     assert.equal(enc.encode(read(path)).length % 100, 0);
   }));
+
+Deno.test("RotatingFile never rotates /dev/null", { ignore: Deno.build.os === "windows" }, () => {
+  const log = open({ path: "/dev/null", maxBytes: 10 });
+  for (let i = 0; i < 10; i++) log.writeLine("0123456789");
+  log.close();
+  assert.equal(exists("/dev/null.1"), false);
+  assert.equal(log.maxBytes, 0);
+});
+
+// ---- a disk that fills up (in memory: the same calls as the real one) ----
+
+Deno.test("RotatingFile on a full disk throws LogWriteError counting the lines not written, and ends the cut line when space is back", () => {
+  const fs = new MemoryFileSystem();
+  fs.folder("/logs");
+  const log = new RotatingFile({ fs, path: "/logs/x.log", maxBytes: 1000 });
+  log.write("line 1\nline 2\n");
+  fs.capacity = fs.used + 10; // room for "line 3\nlin"
+  const error = (() => {
+    try {
+      log.write("line 3\nline 4\nline 5\n");
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(error instanceof LogWriteError, String(error));
+  assert.equal(error.error.kind, "no-space");
+  assert.equal(error.lostLines, 2, "line 4 is cut, line 5 not written");
+  assert.equal(fs.text("/logs/x.log"), "line 1\nline 2\nline 3\nlin");
+  assert.throws(() => log.write("line 6\n"), LogWriteError);
+  fs.capacity = Infinity;
+  log.write("line 7\n");
+  assert.equal(fs.text("/logs/x.log"), "line 1\nline 2\nline 3\nlin\nline 7\n");
+  log.close();
+});
+
+Deno.test("RotatingFile keeps logging past the limit when a folder is where a backup goes, and says so once", () => {
+  const fs = new MemoryFileSystem();
+  fs.folder("/l");
+  const log = new RotatingFile({ fs, path: "/l/x.log", maxBytes: 10, backupCount: 2 });
+  log.write("aaaa\n");
+  fs.folder("/l/x.log.2");
+  log.write("bbbb\n");
+  log.write("cccc\n"); // would rotate
+  const problem = log.takeRotateProblem();
+  assert.equal(problem?.path, "/l/x.log.2");
+  assert.match(problem?.message ?? "", /is a folder/);
+  log.write("dddd\n");
+  assert.equal(log.takeRotateProblem(), undefined, "said once");
+  assert.equal(fs.text("/l/x.log"), "aaaa\nbbbb\ncccc\ndddd\n", "no line lost");
+  assert.equal(fs.has("/l/x.log.1"), false);
+  log.close();
+});
+
+Deno.test("RotatingFile reopens the live file on the next write when it could not be created after a rotation", () => {
+  const fs = new MemoryFileSystem();
+  fs.folder("/l");
+  const log = new RotatingFile({ fs, path: "/l/x.log", maxBytes: 10, backupCount: 1 });
+  log.write("aaaa\nbbbb\n");
+  fs.capacity = fs.used; // nothing more fits
+  assert.throws(() => log.write("cccc\n"), LogWriteError);
+  fs.capacity = Infinity;
+  log.write("dddd\n");
+  assert.equal(fs.text("/l/x.log.1"), "aaaa\nbbbb\n");
+  assert.equal(fs.text("/l/x.log"), "dddd\n");
+  log.close();
+});

@@ -91,6 +91,6 @@ Deno.test("a remote step's timeout names the job it stops", async () => {
   const { outcome, lines, kills } = await run(step({ timeoutMs: 100 }), "hang");
   assert.equal(outcome.status, "failed");
   assert.deepEqual(kills, ["SIGTERM"]);
-  assert.equal(lines[2], "- | Step 'train' timed out after 0.1s; stopping Slurm job 7");
+  assert.equal(lines[2], "- | Step 'train' timed out after 0.10s; stopping Slurm job 7");
   assert.match(lines[3], /^- \| failed: timed out after 0\.10s \(Slurm job 7\)$/);
 });

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import type { ExitStatus, Pipeline, RunEvent, Step } from "../../src/model.ts";
 import type { Clock, FailureChoice, RunningProcess, Spawner, SpawnSpec } from "../../src/ports.ts";
-import { type RunnerDeps, runPipeline, type StepFailure } from "../../src/run/runner.ts";
+import {
+  MAX_RETRY_DELAY_MS,
+  type RunnerDeps,
+  runPipeline,
+  type StepFailure,
+} from "../../src/run/runner.ts";
 import { makeStep } from "../fixtures/step.ts";
 
 /** A clock whose timers fire only when the test advances it. */
@@ -157,8 +162,8 @@ Deno.test("a failed attempt is retried with the delay growing by 'backoff'", asy
   assert.deepEqual(spawner.spawned.map((s) => s.env.CRUDE_LINK_ATTEMPT), ["1", "2", "3"]);
   const retries = events.filter((e) => e.type === "message" && e.text.startsWith("Retrying"));
   assert.deepEqual(retries.map((e) => e.type === "message" && e.text), [
-    "Retrying step 'flaky' (retry 1 of 3) in 1s",
-    "Retrying step 'flaky' (retry 2 of 3) in 2s",
+    "Retrying step 'flaky' (retry 1 of 3) in 1.00s",
+    "Retrying step 'flaky' (retry 2 of 3) in 2.00s",
   ]);
   const starts = events.filter((e) => e.type === "step-start").length;
   assert.equal(starts, 3);
@@ -186,7 +191,7 @@ Deno.test("a timeout sends SIGTERM to the step, and the failure says it timed ou
   assert.deepEqual(spawner.kills, ["slow:SIGTERM@90000"]);
   assert.ok(
     events.some((e) =>
-      e.type === "message" && e.text === "Step 'slow' timed out after 90s; stopping it"
+      e.type === "message" && e.text === "Step 'slow' timed out after 1m 30s; stopping it"
     ),
   );
 });
@@ -250,6 +255,36 @@ Deno.test("rerun-pipeline starts over and attempts add up; skip goes on", async 
   ]);
 });
 
+Deno.test("skip says which step comes next, or that the run ends when it was the last", async () => {
+  const { outcome, events } = await run(
+    pipeline(step("a"), step("b")),
+    () => ({ exit: exited(1) }),
+    { onFailure: () => "skip" },
+  );
+  assert.equal(outcome.status, "ok");
+  assert.deepEqual(
+    events.filter((e) => e.type === "message").map((e) => e.type === "message" && e.text),
+    [
+      "Skipped step 'a'; going on with 'b'",
+      "Skipped step 'b'; it was the last step, so the run ends",
+    ],
+  );
+});
+
+Deno.test("a backoff that would overflow stops growing at the longest delay validation accepts", async () => {
+  const { spawner, events, clock } = await run(
+    pipeline(step("flaky", { retries: 4, retryDelayMs: 200 * 24 * 3600_000, backoff: 1e300 })),
+    (_s, n) => ({ exit: n < 5 ? exited(1) : exited(0) }),
+  );
+  assert.equal(spawner.spawned.length, 5);
+  const delays = events.filter((e) => e.type === "message" && e.text.startsWith("Retrying"))
+    .map((e) => e.type === "message" && e.text.replace(/.* in /, ""));
+  assert.deepEqual(delays, ["4800h 00m", "8760h 00m", "8760h 00m", "8760h 00m"]);
+  assert.ok(Number.isFinite(clock.now));
+  assert.equal(clock.now, (200 + 3 * 365) * 24 * 3600_000 + 5 * 10);
+  assert.equal(MAX_RETRY_DELAY_MS, 365 * 24 * 3600_000);
+});
+
 Deno.test("abort ends the run as aborted; stop ends it as failed", async () => {
   const aborted = await run(pipeline(step("x")), () => ({ exit: exited(1) }), {
     onFailure: () => "abort",
@@ -270,4 +305,51 @@ Deno.test("startAt (resume) counts earlier steps as done and runs from there", a
     "ok",
     1,
   ]]);
+});
+
+Deno.test("output is one event per chunk read, stamped once, and a failure keeps the last 20 lines", async () => {
+  const enc = new TextEncoder();
+  const chunks = [
+    Array.from({ length: 25 }, (_, i) => `line ${i + 1}\n`).join(""),
+    "line 26\nline 27\npartial",
+  ];
+  const clock = new FakeClock();
+  const events: [RunEvent, number][] = [];
+  const failures: StepFailure[] = [];
+  const outcome = await runPipeline(pipeline(step("talk")), {
+    spawner: {
+      spawn: () => ({
+        pid: 1,
+        stdout: new ReadableStream<Uint8Array>({
+          start(c) {
+            for (const chunk of chunks) c.enqueue(enc.encode(chunk));
+            c.close();
+          },
+        }),
+        status: Promise.resolve<ExitStatus>(exited(3)),
+        kill() {},
+      }),
+    },
+    clock: {
+      nowMs: () => clock.now++,
+      sleep: () => new Promise(() => {}),
+    },
+    sink: (e, at) => events.push([e, at]),
+    launch: () => ({ argv: ["talk"], env: {}, stdio: "pipe", ownProcessGroup: true }),
+    onFailure: (f) => {
+      failures.push(f);
+      return Promise.resolve("stop");
+    },
+  }, { runId: "r", trigger: "manual" });
+  assert.equal(outcome.status, "failed");
+  const outputs = events.filter(([e]) => e.type === "step-output");
+  assert.deepEqual(
+    outputs.map(([e]) => e.type === "step-output" && e.text.split("\n").length),
+    [25, 2, 1],
+    "one event per chunk (and one for the unterminated last line at the end)",
+  );
+  assert.deepEqual(
+    failures[0].tail,
+    [...Array.from({ length: 19 }, (_, i) => `line ${i + 9}`), "partial"],
+  );
 });

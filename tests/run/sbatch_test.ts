@@ -13,14 +13,16 @@ import {
   slurmTime,
 } from "../../src/run/sbatch.ts";
 import { describeEvent, formatExit } from "../../src/log/format.ts";
+import { UserError } from "../../src/errors.ts";
+import { findNamed, hostileValues, PROBE_PY, readProbe, sbatchWords } from "../slurm/hostile.ts";
 
 Deno.test("sbatchDirectives() writes every slurm option, and joins an extra option's value", () => {
   assert.deepEqual(
     sbatchDirectives({
       label: "train large",
       chdir: "/p",
-      output: "/p/o.out",
-      error: "/p/o.err",
+      output: { path: "/p/100%/o-", pattern: "%j.out" },
+      error: { path: "/p/o.err" },
       slurm: {
         partition: "gpu",
         time: "2:00:00",
@@ -38,7 +40,7 @@ Deno.test("sbatchDirectives() writes every slurm option, and joins an extra opti
       ["--job-name=crude-link-train_large"],
       ["--chdir=/p"],
       ["--export=ALL"],
-      ["--output=/p/o.out"],
+      ["--output=/p/100%%/o-%j.out"],
       ["--error=/p/o.err"],
       ["--partition=gpu"],
       ["--time=2:00:00"],
@@ -84,45 +86,61 @@ Deno.test("sbatchQuote() double-quotes only what needs it, escaping quotes and b
   assert.equal(sbatchQuote("--output=/p/a-%j.out"), "--output=/p/a-%j.out");
   assert.equal(sbatchQuote("--chdir=/my project"), '"--chdir=/my project"');
   assert.equal(sbatchQuote('say "hi" \\o/'), '"say \\"hi\\" \\\\o/"');
+  // Unquoted, sbatch reads a '#' as the start of a comment, and a leading ':' is fatal.
+  assert.equal(sbatchQuote("--job-name=crude-link-a#2"), '"--job-name=crude-link-a#2"');
+  assert.equal(sbatchQuote(":x"), '":x"');
+  assert.equal(sbatchQuote("x:y"), "x:y");
 });
 
-Deno.test("jobName() keeps names Slurm and file systems like", () => {
+Deno.test("jobName() keeps names Slurm and file systems like, at most 80 characters of them", () => {
   assert.equal(jobName("training#2"), "crude-link-training#2");
   assert.equal(jobName("my step/1"), "crude-link-my_step_1");
   assert.equal(jobName(""), "crude-link-step");
+  assert.equal(jobName("x\ntouch /tmp/pwned #"), "crude-link-x_touch__tmp_pwned_#");
+  assert.equal(jobName("é".repeat(300)), `crude-link-${"_".repeat(80)}`);
 });
 
-Deno.test("renderBatchScript() exports the env and execs the command line, quoted", () => {
+Deno.test("renderBatchScript() changes to the folder, exports the env and execs the command line, quoted", () => {
   const text = renderBatchScript({
-    comments: ["Step 'a'."],
+    label: "a",
+    comments: ["Step 'a'.", "two\nlines"],
     directives: [["--job-name=crude-link-a"], ["--chdir=/my dir"]],
-    env: { CRUDE_LINK_STEP: "a", MSG: "it's", "odd-name": "1" },
+    cwd: "/my dir",
+    env: { CRUDE_LINK_STEP: "a", MSG: "it's", "odd-name": "1", TWO: "a\nb" },
     argv: ["/v/bin/python", "a.py", "--title=two words"],
   });
   assert.equal(
     text,
     `#!/bin/bash
 # Step 'a'.
+# two$'\\n'lines
 #SBATCH --job-name=crude-link-a
 #SBATCH "--chdir=/my dir"
 
+cd -- '/my dir' || exit 1
+
 export CRUDE_LINK_STEP=a
 export MSG='it'\\''s'
+export TWO=$'a\\nb'
 
-exec env odd-name=1 /v/bin/python a.py '--title=two words'
+exec env -- odd-name=1 /v/bin/python a.py '--title=two words'
 `,
   );
 });
 
 Deno.test("renderBatchScript() with an exit file records the status and re-raises a signal", () => {
   const text = renderBatchScript({
+    label: "a",
     comments: [],
     directives: [],
     env: {},
     argv: ["sleep", "1"],
     exitFile: "/s/a b.exit",
   });
-  assert.match(text, /^trap : TERM INT\nsleep 1\ncode=\$\?\necho "\$code" > '\/s\/a b\.exit'\n/m);
+  assert.match(
+    text,
+    /^trap : TERM INT\n\(exec sleep 1\)\ncode=\$\?\necho "\$code" > '\/s\/a b\.exit'\n/m,
+  );
   assert.match(text, /kill -s "\$\(\(code - 128\)\)" \$\$; fi\nexit "\$code"\n$/);
 });
 
@@ -133,6 +151,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     const run = async (argv: string[]) => {
       const script = renderBatchScript({
+        label: "a",
         comments: [],
         directives: [],
         env: { GREETING: "hello there" },
@@ -282,3 +301,211 @@ Deno.test("step events say where a step runs: the Slurm job id in start and end 
 function info(state: string, reason: string, exitCode: number, signal: number): JobInfo {
   return { state, reason, exitCode, signal };
 }
+
+// ---- hostile values ---------------------------------------------------------
+
+/** A variable name a shell cannot export, with the value in it (but no '=': env(1) would split there). */
+function odd(value: string): string {
+  return `odd-${value.replaceAll("=", "_")}`;
+}
+
+/** Runs bash on a script the way a fake sbatch would: from `dir`, with `env` on top. */
+async function bash(args: string[], dir: string, env: Record<string, string> = {}) {
+  const out = await new Deno.Command("bash", {
+    args,
+    cwd: dir,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test({
+  name:
+    "a hostile value in any place of a batch script runs nothing and reaches the step byte for byte",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "crude-link-hostile-" });
+    try {
+      await Deno.writeTextFile(`${dir}/probe.py`, PROBE_PY);
+      for (const { name, value, directive } of hostileValues("PWNED")) {
+        const cwd = `${dir}/${value || "empty"}`;
+        await Deno.mkdir(cwd);
+        const options = {
+          label: value,
+          chdir: cwd,
+          output: { path: `${dir}/out-`, pattern: "%j.out" },
+          slurm: { partition: value, extra: ["--comment", value] },
+        };
+        let directives: string[][] = [];
+        if (directive && value !== "") {
+          directives = sbatchDirectives(options);
+        } else {
+          assert.throws(() => sbatchDirectives(options), UserError, name);
+        }
+        const script = renderBatchScript({
+          label: value,
+          comments: [`Step ${value}`],
+          directives,
+          cwd,
+          env: { HOSTILE: value, [odd(value)]: value },
+          argv: ["python3", `${dir}/probe.py`, value, `--flag=${value}`],
+          exitFile: `${cwd}/exit file`,
+        });
+        const path = `${dir}/job.sbatch`;
+        await Deno.writeTextFile(path, script);
+        // The script is valid bash, and sbatch would read the directives, and only them.
+        const check = await bash(["-n", path], dir);
+        assert.equal(check.code, 0, `${name}: ${check.stderr}\n${script}`);
+        const lines = script.split("\n");
+        const directiveLines = lines.filter((l) => /^#(SBATCH|SLURM|PBS|BSUB)/.test(l));
+        assert.equal(directiveLines.length, directives.length, `${name}:\n${script}`);
+        directiveLines.forEach((l, i) => assert.deepEqual(sbatchWords(l), directives[i], name));
+        // A fake sbatch: run the script from elsewhere, with the submitter's environment.
+        const run = await bash([path], dir, { PROBE_OUT: `${dir}/probe.json` });
+        assert.equal(run.code, 0, `${name}: ${run.stderr}\n${script}`);
+        assert.deepEqual(findNamed(dir, "PWNED"), [], `${name}: something ran\n${script}`);
+        const probed = readProbe(`${dir}/probe.json`);
+        assert.deepEqual(probed.argv, [value, `--flag=${value}`], name);
+        assert.equal(probed.env.HOSTILE, value, name);
+        assert.equal(probed.env[odd(value)], value, name);
+        assert.equal(probed.cwd, await Deno.realPath(cwd), name);
+        assert.equal(await Deno.readTextFile(`${cwd}/exit file`), "0\n", name);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("sbatchDirectives() quotes every hostile value so that sbatch reads it back exactly", () => {
+  for (const { name, value, directive } of hostileValues("/tmp/PWNED")) {
+    // Slurm drops backslashes from output file names: refused below.
+    if (!directive || value === "" || value.includes("\\")) continue;
+    const d = sbatchDirectives({
+      label: value,
+      chdir: `/p/${value}`,
+      output: { path: `/p/${value}/o-`, pattern: "%j.out" },
+      slurm: { partition: value, time: value, extra: ["--comment", value, `--mem=${value}`] },
+    });
+    const read = d.map((words) => sbatchWords(`#SBATCH ${words.map(sbatchQuote).join(" ")}`));
+    assert.deepEqual(read, d, name);
+    for (
+      const word of [
+        `--chdir=/p/${value}`,
+        `--output=/p/${value.replaceAll("%", "%%")}/o-%j.out`,
+        `--partition=${value}`,
+        `--time=${value}`,
+        value,
+        `--mem=${value}`,
+      ]
+    ) {
+      assert.ok(read.flat().includes(word), `${name}: ${word} in ${JSON.stringify(read)}`);
+    }
+  }
+});
+
+Deno.test("sbatchDirectives() refuses a line break in any option, naming the step and the option", () => {
+  const base = { label: "train", chdir: "/p" };
+  const refused = (o: Parameters<typeof sbatchDirectives>[0]) => {
+    try {
+      sbatchDirectives(o);
+    } catch (e) {
+      assert.ok(e instanceof UserError);
+      assert.equal(e.exitCode, 2);
+      return `${e.message}\n  hint: ${e.hint}`;
+    }
+    throw new Error("not refused");
+  };
+  assert.equal(
+    refused({ ...base, slurm: { partition: "gpu\n#SBATCH --qos=high" } }),
+    "step 'train': the slurm option 'partition' $'gpu\\n#SBATCH --qos=high' contains a newline, " +
+      "which cannot go into an #SBATCH line (sbatch reads its options one line at a time)\n" +
+      "  hint: remove it from the step's slurm option 'partition'",
+  );
+  assert.match(
+    refused({ ...base, slurm: { extra: ["--comment", "a\rb"] } }),
+    /^step 'train': the slurm option 'extra' item 2 \$'a\\rb' contains a carriage return/,
+  );
+  assert.match(
+    refused({ ...base, slurm: { mem: "1G\x1b[2J" } }),
+    /the slurm option 'mem' \$'1G\\x1b\[2J' contains the control character U\+001B/,
+  );
+  assert.match(
+    refused({ label: "x\ny", chdir: "/p/a\nb" }),
+    /^step \$'x\\ny': the working directory \$'\/p\/a\\nb' contains a newline.*\n {2}hint: rename the folder/,
+  );
+  assert.match(
+    refused({ ...base, output: { path: "/p\\q/o-", pattern: "%j" } }),
+    /^step 'train': the output file '\/p\\q\/o-' contains a backslash, which Slurm drops from output file names/,
+  );
+  assert.match(
+    refused({ ...base, slurm: { extra: ["--comment", ""] } }),
+    /^step 'train': the slurm option 'extra' item 2 is empty\n {2}hint: remove it/,
+  );
+});
+
+Deno.test("renderBatchScript() refuses what no program can receive, naming the step", () => {
+  const script = (over: Partial<Parameters<typeof renderBatchScript>[0]>) => () =>
+    renderBatchScript({ label: "s", comments: [], directives: [], env: {}, argv: ["x"], ...over });
+  assert.throws(
+    script({ env: { A: "a\0b" } }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message ===
+        "step 's': the value of the variable 'A' $'a\\x00b' contains a NUL character, " +
+          "which no program argument or variable can hold",
+  );
+  assert.throws(script({ argv: ["x", "\0"] }), /the command line's argument 1/);
+  assert.throws(script({ argv: ["x", "\ud800"] }), /is not valid text/);
+  assert.throws(
+    script({ env: { "A=B": "1" } }),
+    /the variable name 'A=B' is empty or contains '='/,
+  );
+  assert.throws(
+    script({ env: { "a-b": "1" }, argv: ["x=y"] }),
+    /the program 'x=y' has a '=' in its name, and the step sets variables a shell cannot export \('a-b'\)/,
+  );
+  // A long value is shown cut.
+  assert.throws(script({ env: { A: "\0" + "x".repeat(100) } }), /\$'\\x00x{59}…'/);
+});
+
+Deno.test({
+  name: "a batch script runs a program named like a shell keyword or builtin, not the keyword",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      for (const program of ["echo", "time", "if", "exec"]) {
+        await Deno.writeTextFile(
+          `${dir}/bin/${program}`,
+          `#!/bin/sh\necho "external ${program}" "$@"\n`,
+          {
+            mode: 0o755,
+          },
+        );
+      }
+      for (const exitFile of [undefined, `${dir}/exit`]) {
+        for (const program of ["echo", "time", "if", "exec"]) {
+          const text = renderBatchScript({
+            label: "s",
+            comments: [],
+            directives: [],
+            env: {},
+            argv: [program, "-n", "x"],
+            exitFile,
+          });
+          await Deno.writeTextFile(`${dir}/s.sh`, text);
+          const r = await bash([`${dir}/s.sh`], dir, { PATH: `${dir}/bin:/usr/bin:/bin` });
+          assert.equal(r.stdout, `external ${program} -n x\n`, `${program} ${exitFile}`);
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

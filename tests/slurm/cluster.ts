@@ -33,7 +33,32 @@ function freePorts(): { SLURMCTLD_PORT: string; SLURMD_PORT: string } {
   return { SLURMCTLD_PORT: "6917", SLURMD_PORT: "6918" };
 }
 
-/** The environment that points Slurm's commands at the test cluster. */
+/** Where Debian installs Slurm and munge: daemons in /usr/sbin, clients in /usr/bin. */
+const SYSTEM_DIRS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/**
+ * `path` (default: this process's PATH) with the folders Debian installs
+ * Slurm into appended where missing, so that the tests find the daemons and
+ * clients on a machine (a CI job) whose PATH lacks /usr/sbin.
+ */
+export function withSlurmPath(path: string = Deno.env.get("PATH") ?? ""): string {
+  const dirs = path.split(":").filter(Boolean);
+  return [...dirs, ...SYSTEM_DIRS.filter((d) => !dirs.includes(d))].join(":");
+}
+
+/** A program's full path, looked up on {@link withSlurmPath}, or the name when absent. */
+function findProgram(name: string): string {
+  for (const dir of withSlurmPath().split(":")) {
+    try {
+      if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
+    } catch {
+      // Not there.
+    }
+  }
+  return name;
+}
+
+/** The environment that points Slurm's commands at the test cluster (and finds them). */
 export let SLURM_ENV: Record<string, string> = {};
 
 /** Why the Slurm tests skip here, or undefined when the cluster is up. */
@@ -45,9 +70,9 @@ async function start(): Promise<string | undefined> {
   const started = performance.now();
   let out: Deno.CommandOutput;
   try {
-    out = await new Deno.Command("bash", {
+    out = await new Deno.Command(findProgram("bash"), {
       args: [`${REPO_ROOT}/tools/slurm/start-local-slurm.sh`, DIR],
-      env: PORTS,
+      env: { ...PORTS, PATH: withSlurmPath() },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -61,7 +86,7 @@ async function start(): Promise<string | undefined> {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
     return `the local Slurm cluster did not start (logs in ${DIR}/log): ${err}`;
   }
-  SLURM_ENV = { SLURM_CONF: conf.replace(/^'(.*)'$/, "$1") };
+  SLURM_ENV = { SLURM_CONF: conf.replace(/^'(.*)'$/, "$1"), PATH: withSlurmPath() };
   globalThis.addEventListener("unload", stop);
   console.error(
     `[slurm tests] cluster up in ${((performance.now() - started) / 1000).toFixed(1)}s (${DIR})`,
@@ -70,9 +95,9 @@ async function start(): Promise<string | undefined> {
 }
 
 function stop() {
-  new Deno.Command("bash", {
+  new Deno.Command(findProgram("bash"), {
     args: [`${REPO_ROOT}/tools/slurm/stop-local-slurm.sh`, DIR],
-    env: PORTS,
+    env: { ...PORTS, PATH: withSlurmPath() },
     stdin: "null",
     stdout: "null",
     stderr: "null",
@@ -88,7 +113,7 @@ if (NO_SLURM) console.error(`[slurm tests] skipped: ${NO_SLURM}`);
 
 /** Runs a Slurm command against the test cluster; its stdout. */
 export async function slurm(program: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(program, {
+  const out = await new Deno.Command(findProgram(program), {
     args,
     env: SLURM_ENV,
     stdout: "piped",

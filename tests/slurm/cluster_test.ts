@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import {
+  findFirePython,
   fireEnv,
   makeProject,
   NO_FIRE,
@@ -16,12 +17,24 @@ import {
   runCli,
   spawnCli,
 } from "../helpers.ts";
-import { jobIds, jobInfo, NO_SLURM, queuedJobs, slurm, SLURM_ENV, waitFor } from "./cluster.ts";
+import {
+  jobIds,
+  jobInfo,
+  NO_SLURM,
+  queuedJobs,
+  slurm,
+  SLURM_ENV,
+  waitFor,
+  withSlurmPath,
+} from "./cluster.ts";
+import { hostileValues, PROBE_PY, readProbe } from "./hostile.ts";
+import { jobName, renderBatchScript, sbatchDirectives } from "../../src/run/sbatch.ts";
 
 const ignore = NO_SLURM !== undefined;
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { ...fireEnv(), ...SLURM_ENV, ...extra };
+  const fire = fireEnv();
+  return { ...fire, ...SLURM_ENV, PATH: withSlurmPath(fire.PATH), ...extra };
 }
 
 async function readLog(dir: string): Promise<string> {
@@ -197,7 +210,7 @@ Deno.test({
     assert.ok(Date.now() - started < 20_000);
     const log = await readLog(dir);
     const [id] = jobIds(log);
-    assert.match(log, new RegExp(`timed out after 3s; stopping Slurm job ${id}`));
+    assert.match(log, new RegExp(`timed out after 3\\.00s; stopping Slurm job ${id}`));
     assert.match(log, new RegExp(`failed: timed out after 3.00s \\(Slurm job ${id}\\)`));
     const info = await jobInfo(id);
     assert.equal(info.JobState, "CANCELLED");
@@ -286,7 +299,7 @@ Deno.test({
 
     // No crude-link from here on: the user runs submit.sh on the cluster.
     const submit = await new Deno.Command(`${dir}/jobs/submit.sh`, {
-      env: { ...fireEnv(), ...SLURM_ENV },
+      env: env(),
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -313,6 +326,111 @@ Deno.test({
     assert.equal(
       await Deno.readTextFile(`${dir}/jobs/02-training-${ids[1]}.out`),
       "training ran\n",
+    );
+  },
+});
+
+Deno.test({
+  name: "the real sbatch reads every hostile option value, folder and output path back exactly",
+  ignore,
+  async fn() {
+    const base = await Deno.makeTempDir({ prefix: "crude-link-hostile-" });
+    try {
+      for (const { name, value, directive } of hostileValues("PWNED")) {
+        // Values an #SBATCH line cannot carry are refused (sbatch_test.ts).
+        if (!directive || value === "" || value.includes("\\")) continue;
+        const folder = `${base}/${value}`;
+        await Deno.mkdir(folder);
+        const script = renderBatchScript({
+          label: value,
+          comments: [`Step ${value}`],
+          directives: sbatchDirectives({
+            label: value,
+            chdir: folder,
+            output: { path: `${folder}/o-`, pattern: "%j.out" },
+            slurm: { extra: ["--comment", value] },
+          }),
+          cwd: folder,
+          env: { HOSTILE: value },
+          argv: ["true", value],
+        });
+        await Deno.writeTextFile(`${base}/job.sbatch`, script);
+        // Held: Slurm keeps the job as sbatch read it, without running it.
+        const id = (await slurm("sbatch", "--parsable", "--hold", `${base}/job.sbatch`)).trim();
+        assert.match(id, /^\d+$/, `${name}: sbatch refused the script\n${script}`);
+        try {
+          const field = async (format: string[]) =>
+            (await slurm("squeue", "-h", "-t", "all", "-j", id, ...format)).replace(/ *\n$/, "");
+          assert.equal(await field(["-o", "%k"]), value, `${name}: comment`);
+          assert.equal(await field(["-o", "%Z"]), folder, `${name}: working directory`);
+          assert.equal(
+            await field(["-O", "StdOut:4096"]),
+            `${folder.replaceAll("%", "%%")}/o-%j.out`,
+            `${name}: output file`,
+          );
+          assert.equal(await field(["-o", "%j"]), jobName(value), `${name}: job name`);
+        } finally {
+          await slurm("scancel", id);
+        }
+      }
+    } finally {
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a step with a hostile name, folder, option and values runs on Slurm with nothing injected",
+  ignore: ignore || NO_FIRE !== undefined,
+  async fn() {
+    const top = await makeProject({});
+    // crude-link runs in a folder whose path has a '%', a quote and a '#' in it:
+    // the job's batch script and output files live below it.
+    const dir = `${top}/p 100% #'$(touch PWNED)`;
+    const work = `${dir}/work "$(touch PWNED)"`;
+    await Deno.mkdir(work, { recursive: true });
+    await Deno.writeTextFile(`${dir}/probe.py`, `import fire\n${PROBE_PY}\nprint("probed")\n`);
+    const name = `x"; touch PWNED; #$(touch PWNED)'`;
+    const value =
+      `line one\n#PBS -N evil\n#SBATCH --job-name=evil\n$(touch PWNED) \`touch PWNED\` 'q' "d" \\ é`;
+    const comment = `a#b $(touch PWNED) 'q' "d"`;
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `executor: slurm
+steps:
+  - name: ${JSON.stringify(name)}
+    command: [${JSON.stringify(findFirePython())}, ${JSON.stringify(`${dir}/probe.py`)}, ${
+        JSON.stringify(value)
+      }]
+    cwd: ${JSON.stringify(work)}
+    env: {HOSTILE: ${JSON.stringify(value)}, PROBE_OUT: ${JSON.stringify(`${top}/probe.json`)}}
+    slurm: {extra: [--comment, ${JSON.stringify(comment)}]}
+`,
+    );
+    const r = await runCli(["--non-interactive"], { cwd: dir, env: env() });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const probed = readProbe(`${top}/probe.json`);
+    assert.deepEqual(probed.argv, [value]);
+    assert.equal(probed.env.HOSTILE, value);
+    assert.equal(probed.env.CRUDE_LINK_STEP, name);
+    assert.equal(probed.cwd, work);
+    const found: string[] = [];
+    for (const d of [top, dir, work, "/"]) {
+      if (await Deno.stat(`${d}/PWNED`).catch(() => undefined)) found.push(d);
+    }
+    assert.deepEqual(found, [], "something ran");
+    // The job's output came back through files below the '%' folder.
+    const log = await Deno.readTextFile(`${dir}/crude-link.log`);
+    assert.match(log, /stdout \| probed/);
+    const [id] = jobIds(log);
+    const info = await jobInfo(id);
+    assert.equal(info.JobState, "COMPLETED");
+    // The whole name, '#' included (unquoted, sbatch would have cut it there).
+    assert.equal(info.JobName, jobName(name));
+    assert.match(info.JobName, /#/);
+    assert.equal(
+      (await slurm("squeue", "-h", "-t", "all", "-j", id, "-o", "%k")).trim(),
+      comment,
     );
   },
 });
