@@ -181,7 +181,7 @@ Examples:
     .action(async (flags: Omit<ServeFlags, "configFile"> & { configFile?: string }) => {
       exitCode = await (await import("./serve.ts")).serveCommand(
         { ...flags, configFile: withTop(flags).configFile! },
-        deps,
+        system,
       );
     });
 

@@ -5,16 +5,24 @@
  * @module
  */
 
+import { loadHost } from "../app/host.ts";
 import { readConfig } from "../config/load.ts";
 import { UsageError, UserError } from "../errors.ts";
-import { lockPathFor, sha256, stateDirFor } from "../history/state.ts";
-import { HISTORY_FILE } from "../history/store.ts";
+import { describeHistoryError } from "../history/recorder.ts";
+import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
+import { absolute, basename } from "../path.ts";
+import {
+  FsError,
+  HistoryError,
+  type HistoryStore,
+  ListenError,
+  type ListeningServer,
+  type StopSignal,
+  type System,
+} from "../ports.ts";
 import { type ConfigInfo, createDashboard } from "../serve/app.ts";
-import { listen } from "../serve/http.ts";
 import { openLogSource } from "../serve/log_files.ts";
-import { lockFileSource } from "../serve/lock_file.ts";
-import { openRunsSource } from "../serve/sqlite_runs.ts";
-import type { CliDeps } from "./deps.ts";
+import { ConfigRuns } from "../serve/runs.ts";
 
 /** The flags of `serve`. */
 export interface ServeFlags {
@@ -78,104 +86,134 @@ export function checkAccess(host: string, token: string | undefined): string | u
   return token;
 }
 
-/** Serves the dashboard until SIGINT or SIGTERM; returns the exit status (130/143). */
-export async function serveCommand(flags: ServeFlags, deps: CliDeps): Promise<number> {
+/**
+ * Serves the dashboard until SIGINT, SIGTERM or SIGHUP; returns the exit
+ * status (130, 143, 129). What keeps it from serving (a history that is
+ * missing or cannot be read, an address it cannot listen on) is a
+ * {@link UserError} (exit 2) that says what to do.
+ */
+export async function serveCommand(flags: ServeFlags, system: System): Promise<number> {
+  const { fs, host, console } = system;
   const port = parsePort(flags.port);
-  const token = checkAccess(flags.host, flags.token ?? (deps.env.CRUDE_LINK_TOKEN || undefined));
+  const token = checkAccess(flags.host, flags.token ?? (host.env.CRUDE_LINK_TOKEN || undefined));
 
-  // The config must load now; later it is read again for each page (it may change).
-  const first = readConfig(flags.configFile, deps.host);
-  const configPath = deps.host.realPath(flags.configFile);
+  // The config must load now; later it is read again for each overview (it may change).
+  const first = readConfig(flags.configFile, loadHost(system));
+  // The path its runs are recorded under (as `src/app/run.ts` makes it).
+  let configPath: string;
+  try {
+    configPath = fs.realPath(flags.configFile);
+  } catch {
+    configPath = absolute(flags.configFile, host.cwd, host.os === "windows");
+  }
   const dir = stateDirFor(flags.configFile, flags.stateDir);
-  const historyPath = `${dir}/${HISTORY_FILE}`;
-  if (!deps.host.exists(historyPath)) {
-    throw new UserError(`no run history in '${dir}' (no ${HISTORY_FILE} there)`, {
-      hint: deps.host.exists(dir)
-        ? `run the pipeline once (crude-link --config-file ${flags.configFile}), or point --state-dir at the folder that has ${HISTORY_FILE}`
-        : `the folder does not exist: run the pipeline once (crude-link --config-file ${flags.configFile}), or pass --state-dir`,
+  const lockPath = lockPathFor(dir, configPath, await sha256(configPath));
+  const historyPath = historyPathIn(dir);
+  const store = openHistory(historyPath, dir, flags.configFile, system);
+  const warn = (text: string) => void console.err.write(`warning: ${text}\n`);
+  // Subscribed before listening: from here on a stop signal ends it cleanly.
+  let stopped!: (signal: StopSignal) => void;
+  const stop = new Promise<StopSignal>((resolve) => stopped = resolve);
+  const offs = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) =>
+    system.signals.on(s, () => stopped(s))
+  );
+  const dashboard = createDashboard({
+    runs: new ConfigRuns(store, configPath),
+    log: openLogSource(fs, flags.logFile),
+    scheduler: { path: lockPath, read: () => system.locks.holder(lockPath) },
+    config: configReader(flags.configFile, configPath, first, system),
+    historyPath,
+    clock: system.clock,
+    live: { hostname: host.hostname, isAlive: (pid) => host.isAlive(pid) },
+    token,
+    warn,
+  });
+  let server: ListeningServer | undefined;
+  try {
+    server = listen(system, flags.host, port, dashboard.handle, (why) => warn(`dashboard: ${why}`));
+    console.out.write(
+      `Serving the runs of ${configPath} at ${server.url}\n` +
+        `  read-only; history ${historyPath}, log ${flags.logFile}\n` +
+        (token
+          ? `  every request needs the token: open ${server.url}?token=… once, or send 'Authorization: Bearer …'\n`
+          : "") +
+        "  Ctrl-C stops it\n",
+    );
+    if (!store.live) {
+      warn(
+        `the history in ${dir} is read as it is (its folder is read-only, so it cannot be ` +
+          "shared with a writer): no live updates",
+      );
+    }
+    const signal = await stop;
+    return signal === "SIGHUP" ? 129 : signal === "SIGINT" ? 130 : 143;
+  } finally {
+    dashboard.close();
+    await server?.close(2000);
+    store.close();
+    for (const off of offs) off();
+  }
+}
+
+/** Opens the history read-only, or says why it cannot be shown. */
+function openHistory(
+  path: string,
+  dir: string,
+  configFile: string,
+  { fs, history }: System,
+): HistoryStore {
+  let found;
+  try {
+    found = fs.stat(path);
+  } catch (e) {
+    if (!(e instanceof FsError)) throw e;
+    throw new UserError(`cannot read the run history '${path}': ${e.reason}`, {
+      hint: "check the permissions of the state folder, or pass --state-dir DIR",
     });
   }
-  const runs = openRunsSource(historyPath, configPath);
-  const lockPath = lockPathFor(dir, configPath, await sha256(configPath));
+  if (found === undefined) {
+    const run = `run the pipeline once (crude-link --config-file ${configFile})`;
+    throw new UserError(`no run history in '${dir}' (no ${basename(path)} there)`, {
+      hint: fs.exists(dir)
+        ? `${run}, or point --state-dir at the folder that has ${basename(path)}`
+        : `the folder does not exist: ${run}, or pass --state-dir`,
+    });
+  }
+  try {
+    return history.open(path, "read-only");
+  } catch (e) {
+    if (!(e instanceof HistoryError)) throw e;
+    const { reason, hint } = describeHistoryError(e);
+    throw new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
+  }
+}
 
+/** Reads the config again when it changed; a config broken meanwhile is shown with why. */
+function configReader(
+  configFile: string,
+  configPath: string,
+  first: ReturnType<typeof readConfig>,
+  system: System,
+): () => ConfigInfo {
   let cached = { text: first.text, info: configInfo(configPath, first.text, first.pipeline) };
-  const config = (): ConfigInfo => {
+  return () => {
     let text: string;
     try {
-      text = deps.host.readTextFile(flags.configFile);
+      text = system.fs.readText(configFile);
     } catch (e) {
-      return { ...cached.info, error: `cannot read it now: ${e instanceof Error ? e.message : e}` };
+      const why = e instanceof FsError ? e.reason : e instanceof Error ? e.message : String(e);
+      return { ...cached.info, error: `cannot read it now: ${why}` };
     }
     if (text === cached.text) return cached.info;
     try {
-      const { pipeline } = readConfig(flags.configFile, deps.host);
+      const { pipeline } = readConfig(configFile, loadHost(system));
       cached = { text, info: configInfo(configPath, text, pipeline) };
     } catch (e) {
-      cached = {
-        text,
-        info: {
-          path: configPath,
-          text,
-          stepNames: [],
-          error: e instanceof Error ? e.message : String(e),
-        },
-      };
+      const error = e instanceof UserError ? e.message : e instanceof Error ? e.message : `${e}`;
+      cached = { text, info: { path: configPath, text, stepNames: [], error } };
     }
     return cached.info;
   };
-
-  const dashboard = createDashboard({
-    runs,
-    log: openLogSource(flags.logFile),
-    scheduler: lockFileSource(lockPath),
-    config,
-    historyPath,
-    historyLive: runs.info.live,
-    clock: deps.clock,
-    live: { hostname: deps.process.hostname, isAlive: deps.process.isAlive },
-    token,
-    warn: (text) => deps.stderr(`warning: ${text}\n`),
-  });
-
-  let server;
-  try {
-    server = listen(
-      flags.host,
-      port,
-      dashboard.handle,
-      (text) => deps.stderr(`warning: ${text}\n`),
-    );
-  } catch (e) {
-    dashboard.close();
-    runs.close();
-    throw e;
-  }
-  deps.stdout(
-    `Serving the runs of ${configPath} at ${server.url}\n` +
-      `  read-only; history ${historyPath}, log ${flags.logFile}\n` +
-      (token
-        ? `  every request needs the token: open ${server.url}?token=… once, or send 'Authorization: Bearer …'\n`
-        : "") +
-      "  Ctrl-C stops it\n",
-  );
-  if (!runs.info.live) {
-    deps.stderr(
-      `warning: ${dir} is on a read-only file system: the history is shown as it is, without live updates\n`,
-    );
-  }
-
-  const signal = await new Promise<"SIGINT" | "SIGTERM">((resolve) => {
-    const offs = (["SIGINT", "SIGTERM"] as const).map((s) =>
-      deps.onSignal(s, () => {
-        for (const off of offs) off();
-        resolve(s);
-      })
-    );
-  });
-  dashboard.close();
-  await server.shutdown(2000);
-  runs.close();
-  return signal === "SIGINT" ? 130 : 143;
 }
 
 function configInfo(
@@ -189,4 +227,50 @@ function configInfo(
     stepNames: pipeline.steps.map((s) => s.name),
     ...(pipeline.cron ? { trigger: pipeline.cron.trigger } : {}),
   };
+}
+
+/**
+ * Listens through the HttpServer port; a port in use, an address this
+ * machine does not have, a name that does not resolve and a port it may not
+ * use are each a {@link UserError} (exit 2) that says what to do.
+ */
+function listen(
+  system: System,
+  host: string,
+  port: number,
+  handler: (request: Request) => Promise<Response>,
+  onError: (why: string) => void,
+): ListeningServer {
+  try {
+    return system.httpServer.listen(host, port, handler, onError);
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    switch (e.kind) {
+      case "address-in-use":
+        return fail(`port ${port} on ${host} is in use by another program`, {
+          hint:
+            `choose another with --port (e.g. --port ${port === 65535 ? port - 1 : port + 1}), ` +
+            `or see what holds it with: ss -ltnp 'sport = :${port}'`,
+        });
+      case "address-not-available":
+        return fail(`cannot listen on '${host}': this machine has no such address`, {
+          hint:
+            "use 127.0.0.1 (the default), 0.0.0.0 for every address, or one that 'ip addr' shows",
+        });
+      case "permission-denied":
+        return fail(`not allowed to listen on port ${port} of '${host}'`, {
+          hint: "ports below 1024 need root; choose one above, e.g. --port 8787",
+        });
+      case "unknown-host":
+        return fail(`cannot listen on '${host}': not an address of this machine (${e.message})`, {
+          hint: "give an IP address such as 127.0.0.1, ::1 or 0.0.0.0, or 'localhost'",
+        });
+      default:
+        return fail(`cannot listen on ${host}:${port}: ${e.message}`);
+    }
+  }
+}
+
+function fail(message: string, options?: { hint?: string }): never {
+  throw new UserError(message, options);
 }

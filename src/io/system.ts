@@ -1,7 +1,8 @@
 /**
  * The real edges, and {@link createSystem}, which bundles them for `main()`:
  * `Deno.Command` processes, the wall clock, randomness, the stop signals,
- * this machine, and the console.
+ * this machine, and the console (with the file system, the history, the
+ * locks and the HTTP server from their own modules).
  *
  * @module
  */
@@ -21,6 +22,7 @@ import type {
 import { systemConsole } from "./console.ts";
 import { systemFileSystem } from "./fs.ts";
 import { sqliteHistory } from "./history.ts";
+import { denoHttpServer } from "./http_server.ts";
 import { fileLocks } from "./lock.ts";
 import { terminalPrompter } from "./prompter.ts";
 import { createSlurmSpawner, routingSpawner } from "./slurm.ts";
@@ -339,5 +341,6 @@ export function createSystem(): System {
     host,
     history: sqliteHistory,
     locks: fileLocks(systemFileSystem),
+    httpServer: denoHttpServer,
   };
 }

@@ -17,10 +17,11 @@
  */
 
 import type { Trigger } from "../cron/trigger.ts";
-import type { Clock } from "../ports.ts";
+import type { Clock, HistoryMark } from "../ports.ts";
 import { type LogLine, parseLogLine, runAtStart, RunAttributor, runOutput } from "./log_lines.ts";
 import { APP_CSS, APP_JS, PAGE_HTML } from "./page.ts";
-import type { ChangeMark, LogFollower, LogSource, RunsSource, SchedulerSource } from "./source.ts";
+import type { ConfigRuns } from "./runs.ts";
+import type { LogFollower, LogSource, SchedulerSource } from "./source.ts";
 import {
   formatCursor,
   type Liveness,
@@ -50,8 +51,8 @@ export interface ConfigInfo {
 
 /** What the dashboard reads and how it is protected. */
 export interface DashboardDeps {
-  /** The run history. */
-  runs: RunsSource;
+  /** The config's runs in the history. */
+  runs: ConfigRuns;
   /** The log file. */
   log: LogSource;
   /** The schedule lock. */
@@ -60,8 +61,6 @@ export interface DashboardDeps {
   config(): ConfigInfo;
   /** The history database's path, to show. */
   historyPath: string;
-  /** False when the history cannot change (opened immutable: read-only file system). */
-  historyLive: boolean;
   /** Time, for durations of what is running and for polling. */
   clock: Clock;
   /** Is a process of this machine alive (runs and locks left by a dead crude-link). */
@@ -290,7 +289,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       schedule,
       scheduleError: scheduleError ?? null,
       scheduler: schedulerView(deps.scheduler.read(), deps.scheduler.path, deps.live),
-      history: { path: deps.historyPath, runs: deps.runs.count(), live: deps.historyLive },
+      history: { path: deps.historyPath, runs: deps.runs.count(), live: deps.runs.live },
       log: { path: deps.log.path },
       now: nowMs,
     };
@@ -374,7 +373,7 @@ class Hub {
   readonly #clients = new Set<Client>();
   readonly #stop = new AbortController();
   #running = false;
-  #mark: ChangeMark | undefined;
+  #mark: HistoryMark | undefined;
   /** Runs recorded as running: re-read every second, so their end (or their crude-link's death) shows. */
   #open = new Set<string>();
   #sent = new Map<string, string>();
@@ -497,27 +496,25 @@ class Hub {
     const deps = this.#deps;
     const nowMs = deps.clock.nowMs();
     const everySecond = this.#ticks % Math.max(1, Math.round(1000 / (deps.pollMs ?? 250))) === 0;
-    if (this.#mark && deps.historyLive) {
-      const changes = deps.runs.changesSince(this.#mark, everySecond ? [...this.#open] : []);
-      if (changes) {
-        this.#mark = changes.mark;
-        const changed: RunSummary[] = [];
-        for (const records of changes.runs) {
-          const detail = runDetail(records, deps.live, nowMs);
-          if (records.run.status === "running" && detail.status === "running") {
-            this.#open.add(detail.id);
-          } else this.#open.delete(detail.id);
-          const signature = runSignature(detail);
-          if (this.#sent.get(detail.id) === signature) continue;
-          this.#sent.set(detail.id, signature);
-          changed.push(runSummary(records, deps.live, nowMs));
-          for (const c of this.#clients) {
-            if (c.run === detail.id) c.send("run", { run: detail, now: nowMs });
-          }
+    if (this.#mark && deps.runs.live) {
+      const changes = deps.runs.changes(this.#mark, everySecond ? this.#open : []);
+      this.#mark = changes.mark;
+      const changed: RunSummary[] = [];
+      for (const records of changes.runs) {
+        const detail = runDetail(records, deps.live, nowMs);
+        if (records.run.status === "running" && detail.status === "running") {
+          this.#open.add(detail.id);
+        } else this.#open.delete(detail.id);
+        const signature = runSignature(detail);
+        if (this.#sent.get(detail.id) === signature) continue;
+        this.#sent.set(detail.id, signature);
+        changed.push(runSummary(records, deps.live, nowMs));
+        for (const c of this.#clients) {
+          if (c.run === detail.id) c.send("run", { run: detail, now: nowMs });
         }
-        if (changed.length > 0) {
-          this.#broadcast("runs", { runs: changed, count: deps.runs.count(), now: nowMs });
-        }
+      }
+      if (changed.length > 0) {
+        this.#broadcast("runs", { runs: changed, count: deps.runs.count(), now: nowMs });
       }
     }
     if (everySecond) {

@@ -1,10 +1,10 @@
 /**
  * The dashboard's {@link LogSource}: reads the rotating log file and its
- * backups (`x.log.3` … `x.log.1`, `x.log`) and follows it like `tail -F`.
- * An edge (files); it only ever opens them for reading.
+ * backups (`x.log.3` … `x.log.1`, `x.log`) and follows it like `tail -F`,
+ * through the FileSystem port (it only ever opens them for reading).
  *
- * Each line gets an id made of its file's identity (inode) and the byte
- * offset where it starts, which a rotation (a rename) does not change: the
+ * Each line gets an id made of its file's identity (device and inode) and
+ * the byte offset where it starts, which a rotation (a rename) does not change: the
  * page uses it to merge what it read with what arrives live without showing
  * a line twice.
  *
@@ -14,6 +14,7 @@
  * @module
  */
 
+import { type FileSystem, FsError, type ReadableFile } from "../ports.ts";
 import type { LogFileLines, LogFollower, LogSource, RawLogLine } from "./source.ts";
 
 /** How many backups to look for at most (`--log-backups` is 3 by default). */
@@ -24,14 +25,17 @@ export const READ_BUDGET = 16 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 
-/** A log file source for `path` (which need not exist yet). */
-export function openLogSource(path: string, budget = READ_BUDGET): LogSource {
+/** How much is read at a time. */
+const CHUNK = 256 * 1024;
+
+/** A log file source for `path` (which need not exist yet) on `fs`. */
+export function openLogSource(fs: FileSystem, path: string, budget = READ_BUDGET): LogSource {
   return {
     path,
-    snapshot: () => snapshot(path, budget).map(({ path, lines }) => ({ path, lines })),
+    snapshot: () => snapshot(fs, path, budget).map(({ path, lines }) => ({ path, lines })),
     follow: () => {
-      const files = snapshot(path, budget);
-      const follower = new TailFollower(path);
+      const files = snapshot(fs, path, budget);
+      const follower = new TailFollower(fs, path);
       const last = files.at(-1);
       if (last?.path === path) follower.resumeAt(last.key, last.end);
       const existing = files.flatMap((f) => f.lines);
@@ -42,24 +46,29 @@ export function openLogSource(path: string, budget = READ_BUDGET): LogSource {
   };
 }
 
-function fileKey(info: Deno.FileInfo): string {
-  return info.ino !== null ? String(info.ino) : `b${info.birthtime?.getTime() ?? 0}`;
-}
-
-function statOrUndefined(path: string): Deno.FileInfo | undefined {
+/** The file at `path` opened for reading, or undefined when there is none (or it cannot be read). */
+function openOrUndefined(fs: FileSystem, path: string): ReadableFile | undefined {
   try {
-    return Deno.statSync(path);
-  } catch {
-    return undefined;
+    return fs.openRead(path);
+  } catch (e) {
+    if (e instanceof FsError) return undefined;
+    throw e;
   }
 }
 
+/** The identity of the file at `path` now, or undefined when there is none. */
+function identityAt(fs: FileSystem, path: string): string | undefined {
+  const file = openOrUndefined(fs, path);
+  file?.close();
+  return file?.identity;
+}
+
 /** The backups that exist, oldest first. */
-function backupPaths(path: string): string[] {
+function backupPaths(fs: FileSystem, path: string): string[] {
   const out: string[] = [];
   for (let k = 1; k <= MAX_BACKUPS; k++) {
     const p = `${path}.${k}`;
-    if (!statOrUndefined(p)?.isFile) break;
+    if (identityAt(fs, p) === undefined) break;
     out.unshift(p);
   }
   return out;
@@ -71,32 +80,29 @@ interface ReadFile extends LogFileLines {
   end: number;
 }
 
-function snapshot(path: string, budget: number): ReadFile[] {
+function snapshot(fs: FileSystem, path: string, budget: number): ReadFile[] {
   const out: ReadFile[] = [];
   let left = budget;
   // Newest first, so the budget keeps the most recent lines.
-  for (const p of [path, ...backupPaths(path).reverse()]) {
+  for (const p of [path, ...backupPaths(fs, path).reverse()]) {
     if (left <= 0) break;
-    let file: Deno.FsFile;
+    const file = openOrUndefined(fs, p);
+    if (!file) continue; // Rotated away, or not there (yet).
     try {
-      file = Deno.openSync(p, { read: true });
-    } catch {
-      continue; // Rotated away, or not there (yet).
-    }
-    try {
-      const info = file.statSync();
-      if (!info.isFile) continue;
-      const start = Math.max(0, info.size - left);
-      const reader = new LineReader(fileKey(info), start, start > 0);
-      file.seekSync(start, Deno.SeekMode.Start);
-      const lines = reader.push(readToEnd(file, info.size - start));
-      left -= info.size - start;
+      const size = file.size();
+      const start = Math.max(0, size - left);
+      const reader = new LineReader(file.identity, start, start > 0);
+      const lines = reader.push(readChunks(file, start, size - start));
+      left -= size - start;
       // A backup is complete; the live file's last line may still be being written.
       if (p !== path) {
         const rest = reader.end();
         if (rest) lines.push(rest);
       }
       out.unshift({ path: p, lines, key: reader.key, end: reader.offset });
+    } catch (e) {
+      if (!(e instanceof FsError)) throw e;
+      // Cannot be read (a folder, permissions): as if it were not there.
     } finally {
       file.close();
     }
@@ -104,16 +110,15 @@ function snapshot(path: string, budget: number): ReadFile[] {
   return out;
 }
 
-/** Reads up to `max` bytes (all, when undefined) from the current position. */
-function readToEnd(file: Deno.FsFile, max = Infinity): Uint8Array[] {
+/** Reads up to `max` bytes (all there are, when undefined) from byte `from`, in chunks. */
+function readChunks(file: ReadableFile, from: number, max = Infinity): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   let total = 0;
   while (total < max) {
-    const buf = new Uint8Array(Math.min(256 * 1024, max - total));
-    const n = file.readSync(buf);
-    if (n === null || n === 0) break;
-    chunks.push(buf.subarray(0, n));
-    total += n;
+    const chunk = file.read(from + total, Math.min(CHUNK, max - total));
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+    total += chunk.length;
   }
   return chunks;
 }
@@ -202,14 +207,16 @@ class LineReader {
 
 /** `tail -F`: follows the log by name across rotation (rename) and truncation. */
 class TailFollower implements LogFollower {
+  readonly #fs: FileSystem;
   readonly #path: string;
-  #file: Deno.FsFile | undefined;
+  #file: ReadableFile | undefined;
   /** The identity of the file being read (also while waiting to reopen after a rotation). */
   #ino: string | undefined;
   #reader: LineReader | undefined;
   #truncations = 0;
 
-  constructor(path: string) {
+  constructor(fs: FileSystem, path: string) {
+    this.#fs = fs;
     this.#path = path;
   }
 
@@ -220,14 +227,9 @@ class TailFollower implements LogFollower {
    */
   resumeAt(key: string, end: number): void {
     this.#ino = key;
-    let file: Deno.FsFile;
-    try {
-      file = Deno.openSync(this.#path, { read: true });
-    } catch {
-      return;
-    }
-    const info = file.statSync();
-    if (fileKey(info) !== key) {
+    const file = openOrUndefined(this.#fs, this.#path);
+    if (!file) return;
+    if (file.identity !== key) {
       file.close();
       return;
     }
@@ -239,28 +241,30 @@ class TailFollower implements LogFollower {
     const out: RawLogLine[] = [];
     if (!this.#file) {
       // Not started, or the file read last was rotated before we could go on with it.
+      const now = openOrUndefined(this.#fs, this.#path);
+      if (!now) return out;
       if (this.#ino !== undefined) {
-        const now = statOrUndefined(this.#path);
-        if (!now) return out;
         for (const p of this.#newerBackups()) this.#readWhole(p, out);
       }
-      this.#open(this.#path, out);
+      this.#start(now, out);
       return out;
     }
     this.#drain(out);
-    const now = statOrUndefined(this.#path);
+    const now = openOrUndefined(this.#fs, this.#path);
     if (!now) return out; // Between the rename and the new file: look again next time.
-    if (fileKey(now) !== this.#ino) {
-      // Rotated: our file is now a backup. Read the rest of it (done above),
-      // then any backups newer than it (several rotations since the last
-      // look), then the new log.
-      const tail = this.#reader?.end();
-      if (tail) out.push(tail);
-      const newer = this.#newerBackups();
-      this.#closeFile();
-      for (const p of newer) this.#readWhole(p, out);
-      this.#open(this.#path, out);
+    if (now.identity === this.#ino) {
+      now.close();
+      return out;
     }
+    // Rotated: our file is now a backup. Read the rest of it (done above),
+    // then any backups newer than it (several rotations since the last
+    // look), then the new log.
+    const tail = this.#reader?.end();
+    if (tail) out.push(tail);
+    const newer = this.#newerBackups();
+    this.#closeFile();
+    for (const p of newer) this.#readWhole(p, out);
+    this.#start(now, out);
     return out;
   }
 
@@ -268,44 +272,33 @@ class TailFollower implements LogFollower {
   #newerBackups(): string[] {
     const newer: string[] = [];
     for (let k = 1; k <= MAX_BACKUPS; k++) {
-      const info = statOrUndefined(`${this.#path}.${k}`);
-      if (!info?.isFile) break;
-      if (fileKey(info) === this.#ino) return newer;
+      const identity = identityAt(this.#fs, `${this.#path}.${k}`);
+      if (identity === undefined) break;
+      if (identity === this.#ino) return newer;
       newer.unshift(`${this.#path}.${k}`);
     }
     return newer;
   }
 
   #readWhole(path: string, out: RawLogLine[]): void {
+    const file = openOrUndefined(this.#fs, path);
+    if (!file) return; // Rotated away meanwhile.
     try {
-      const file = Deno.openSync(path, { read: true });
-      try {
-        const reader = new LineReader(fileKey(file.statSync()));
-        out.push(...reader.push(readToEnd(file)));
-        const rest = reader.end();
-        if (rest) out.push(rest);
-      } finally {
-        file.close();
-      }
-    } catch {
-      // Rotated away meanwhile.
+      const reader = new LineReader(file.identity);
+      out.push(...reader.push(readChunks(file, 0)));
+      const rest = reader.end();
+      if (rest) out.push(rest);
+    } catch (e) {
+      if (!(e instanceof FsError)) throw e;
+    } finally {
+      file.close();
     }
   }
 
-  #open(path: string, out: RawLogLine[]): void {
-    let file: Deno.FsFile;
-    try {
-      file = Deno.openSync(path, { read: true });
-    } catch {
-      return; // Not there yet.
-    }
-    const info = file.statSync();
-    if (!info.isFile) {
-      file.close();
-      return;
-    }
+  /** Follows `file` (the log, just opened) from its start. */
+  #start(file: ReadableFile, out: RawLogLine[]): void {
     this.#file = file;
-    this.#ino = fileKey(info);
+    this.#ino = file.identity;
     this.#truncations = 0;
     this.#reader = new LineReader(this.#ino);
     this.#drain(out);
@@ -314,7 +307,7 @@ class TailFollower implements LogFollower {
   #drain(out: RawLogLine[]): void {
     const file = this.#file;
     if (!file || !this.#reader) return;
-    const size = file.statSync().size;
+    const size = file.size();
     // Bytes of an unfinished line are held by the reader: read on after them.
     let at = this.#reader.offset + this.#reader.buffered;
     if (size < at) {
@@ -324,16 +317,11 @@ class TailFollower implements LogFollower {
       at = 0;
     }
     if (size === at) return;
-    file.seekSync(at, Deno.SeekMode.Start);
-    out.push(...this.#reader.push(readToEnd(file)));
+    out.push(...this.#reader.push(readChunks(file, at, size - at)));
   }
 
   #closeFile(): void {
-    try {
-      this.#file?.close();
-    } catch {
-      // Closed already.
-    }
+    this.#file?.close();
     this.#file = undefined;
     this.#reader = undefined;
   }

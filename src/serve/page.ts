@@ -186,8 +186,11 @@ export const APP_JS = String.raw`"use strict";
   }
   function statusClass(s) { return "s-" + (STATUSES.indexOf(s) >= 0 ? s : "other"); }
   function badge(s) { return el("span", "badge " + statusClass(s), s === "not-run" ? "not run" : s); }
-  function setNow(ms) { if (typeof ms === "number") offset = ms - Date.now(); }
-  function serverNow() { return Date.now() + offset; }
+  // The server's clock, from the browser's monotonic one: a change of the
+  // browser's wall clock does not move running durations.
+  function clientNow() { return performance.timeOrigin + performance.now(); }
+  function setNow(ms) { if (typeof ms === "number") offset = ms - clientNow(); }
+  function serverNow() { return clientNow() + offset; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function fmtTime(iso) {
     var d = new Date(iso);
@@ -261,13 +264,13 @@ export const APP_JS = String.raw`"use strict";
   function renderScheduler(s, scheduled) {
     var p = $("scheduler");
     p.textContent = "";
-    var state = el("span", "badge " + (s.state === "running" ? "s-ok" : s.state === "stale" ? "s-interrupted" : "s-other"));
-    state.textContent = s.state === "running" ? "running" : s.state === "stale" ? "stale lock" :
+    var state = el("span", "badge " + (s.state === "running" ? "s-ok" : s.state === "gone" ? "s-interrupted" : "s-other"));
+    state.textContent = s.state === "running" ? "running" :
       s.state === "elsewhere" ? "on another machine" : "not running";
     p.appendChild(state);
     var text = "";
     if (s.state === "running") text = " pid " + s.pid + " since " + fmtTime(s.since);
-    else if (s.state === "stale") text = " pid " + s.pid + " (since " + fmtTime(s.since) + ") is gone; the next scheduler takes the lock over";
+    else if (s.state === "gone") text = " the last scheduler, pid " + s.pid + " (since " + fmtTime(s.since) + "), is gone (killed, or the machine restarted)";
     else if (s.state === "elsewhere") text = " pid " + s.pid + " on " + s.hostname + " since " + fmtTime(s.since);
     else text = scheduled ? " no crude-link --non-interactive holds this config's schedule" : " (the config has no schedule)";
     p.appendChild(document.createTextNode(text));

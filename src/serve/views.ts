@@ -6,15 +6,16 @@
  * @module
  */
 
-import { describeAttempt } from "../cli/history.ts";
 import {
   describeTrigger,
   formatFireTime,
   type Trigger,
   upcomingFireTimes,
 } from "../cron/trigger.ts";
+import { formatExit } from "../log/format.ts";
+import type { AttemptRecord, LockHolder, RunCursor } from "../ports.ts";
 import { describeSchedule } from "./schedule_words.ts";
-import type { AttemptRow, LockRecord, RunCursor, RunRecords } from "./source.ts";
+import type { RunRecords } from "./source.ts";
 
 /** Says whether a process of this machine is alive (for runs and locks left by a dead one). */
 export interface Liveness {
@@ -60,9 +61,14 @@ export interface AttemptView {
   startedAt: string;
   /** Its duration, or the time since it started while it runs. */
   durationMs: number;
-  /** `running`, `exited`, `signaled`, `timed-out`, `failed-to-start`, `interrupted`, … */
+  /** `running`, `exited`, `signaled`, `timed-out`, `failed-to-start`, `slurm`, `interrupted`. */
   outcome: string;
-  /** How it ended, for people ("" for a success or while it runs). */
+  /**
+   * How it ended, in the words of `crude-link history`, the console and the
+   * log (`exit status 3`, `killed by signal SIGKILL`, `Slurm state
+   * NODE_FAIL (NodeDown)`, `crude-link was stopped`); "" for a success or
+   * while it runs.
+   */
   exit: string;
 }
 
@@ -105,8 +111,12 @@ export function isStale(records: RunRecords, live: Liveness): boolean {
   return run.status === "running" && run.hostname === live.hostname && !live.isAlive(run.pid);
 }
 
-function attemptView(a: AttemptRow, stale: boolean, nowMs: number): AttemptView {
+/** What `crude-link history` says of a step whose crude-link died while it ran. */
+const STOPPED = "crude-link was stopped";
+
+function attemptView(a: AttemptRecord, stale: boolean, nowMs: number): AttemptView {
   const outcome = a.outcome === "running" && stale ? "interrupted" : a.outcome;
+  const ok = a.exit?.kind === "exited" && a.exit.code === 0;
   return {
     attempt: a.attempt,
     commandLine: a.commandLine,
@@ -114,7 +124,7 @@ function attemptView(a: AttemptRow, stale: boolean, nowMs: number): AttemptView 
     // An attempt whose crude-link died has no known end: 0, as the history will record it.
     durationMs: a.durationMs ?? (stale ? 0 : Math.max(0, nowMs - a.startedAt)),
     outcome,
-    exit: describeAttempt({ ...a, outcome }),
+    exit: ok ? "" : a.exit ? formatExit(a.exit) : outcome === "interrupted" ? STOPPED : "",
   };
 }
 
@@ -225,11 +235,13 @@ export function parseCursor(text: string): RunCursor | undefined {
 /** Whether a scheduler runs for the config, from its lock. */
 export interface SchedulerView {
   /**
-   * `running` (the lock's process is alive), `stale` (the lock is left by a
-   * process that is gone), `elsewhere` (held from another machine: cannot
-   * be checked from here) or `none` (no lock).
+   * `running` (the lock's process is alive), `gone` (the lock file names a
+   * process that no longer exists: a scheduler that was killed; the kernel
+   * released its lock, so nothing is running and the next scheduler
+   * starts), `elsewhere` (held from another machine: cannot be checked from
+   * here) or `none` (nobody holds it).
    */
-  state: "running" | "stale" | "elsewhere" | "none";
+  state: "running" | "gone" | "elsewhere" | "none";
   /** The lock holder's process id. */
   pid?: number;
   /** The lock holder's machine. */
@@ -242,7 +254,7 @@ export interface SchedulerView {
 
 /** Reads the scheduler's state from its lock. */
 export function schedulerView(
-  lock: LockRecord | undefined,
+  lock: LockHolder | undefined,
   lockFile: string,
   live: Liveness,
 ): SchedulerView {
@@ -251,7 +263,7 @@ export function schedulerView(
     ? "elsewhere"
     : live.isAlive(lock.pid)
     ? "running"
-    : "stale";
+    : "gone";
   return { state, pid: lock.pid, hostname: lock.hostname, since: lock.since, lockFile };
 }
 

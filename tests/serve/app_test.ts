@@ -7,82 +7,22 @@
 
 import assert from "node:assert/strict";
 import { systemClock } from "../../src/io/system.ts";
+import { LogFormatter } from "../../src/log/format.ts";
+import type { LockHolder, NewRun } from "../../src/ports.ts";
 import {
   createDashboard,
   type Dashboard,
   type DashboardDeps,
   TOKEN_COOKIE,
 } from "../../src/serve/app.ts";
-import type {
-  ChangeMark,
-  LockRecord,
-  LogSource,
-  RawLogLine,
-  RunRecords,
-  RunsSource,
-} from "../../src/serve/source.ts";
-import { LogFormatter } from "../../src/log/format.ts";
+import { ConfigRuns } from "../../src/serve/runs.ts";
+import type { LogSource, RawLogLine } from "../../src/serve/source.ts";
+import { MemoryHistory } from "../app/fakes.ts";
 import { type ServerEvent, takeEvents } from "./serve_helpers.ts";
 
-const fmt = new LogFormatter({ timeZone: "UTC" });
+const fmt = new LogFormatter("UTC");
 const T0 = Date.UTC(2026, 10, 25, 14, 30);
-
-/** An in-memory history whose runs change when a test says so. */
-class MemoryRuns implements RunsSource {
-  records: RunRecords[] = [];
-  version = 0;
-  touched = new Map<string, number>();
-  fail = false;
-
-  put(r: RunRecords): void {
-    const i = this.records.findIndex((x) => x.run.id === r.run.id);
-    if (i >= 0) this.records[i] = r;
-    else this.records.push(r);
-    this.touched.set(r.run.id, ++this.version);
-  }
-  #check() {
-    if (this.fail) throw new Error("database disk image is malformed");
-  }
-  count() {
-    this.#check();
-    return this.records.length;
-  }
-  page(limit: number, before?: { startedAt: number; seq: number }) {
-    this.#check();
-    const sorted = [...this.records].sort((a, b) =>
-      b.run.startedAt - a.run.startedAt || b.run.seq - a.run.seq
-    )
-      .filter((r) =>
-        !before || r.run.startedAt < before.startedAt ||
-        (r.run.startedAt === before.startedAt && r.run.seq < before.seq)
-      );
-    const runs = sorted.slice(0, limit);
-    const last = runs.at(-1)?.run;
-    return {
-      runs,
-      ...(sorted.length > limit && last
-        ? { next: { startedAt: last.startedAt, seq: last.seq } }
-        : {}),
-    };
-  }
-  run(id: string) {
-    this.#check();
-    return this.records.find((r) => r.run.id === id);
-  }
-  runningIds() {
-    return this.records.filter((r) => r.run.status === "running").map((r) => r.run.id);
-  }
-  mark(): ChangeMark {
-    return { version: this.version, lastRunSeq: 0, lastAttemptSeq: 0 };
-  }
-  changesSince(mark: ChangeMark, watch: readonly string[]) {
-    if (mark.version === this.version && watch.length === 0) return undefined;
-    const ids = new Set(watch);
-    for (const [id, v] of this.touched) if (v > mark.version) ids.add(id);
-    return { runs: this.records.filter((r) => ids.has(r.run.id)), mark: this.mark() };
-  }
-  close() {}
-}
+const CONFIG = "/srv/config.yaml";
 
 /** An in-memory log: lines appended by the test reach the follower. */
 class MemoryLog implements LogSource {
@@ -113,59 +53,62 @@ class MemoryLog implements LogSource {
   }
 }
 
-function run(
+/**
+ * Records run `id` in the history as crude-link does: its first step's
+ * attempt (exit 2 for a failed run, still going for a running one), and for
+ * an ended run its end and final step statuses.
+ */
+function record(
+  history: MemoryHistory,
   id: string,
   seq: number,
-  status: RunRecords["run"]["status"],
-  over: Partial<RunRecords["run"]> = {},
-): RunRecords {
-  return {
-    run: {
-      id,
-      seq,
-      configPath: "/srv/config.yaml",
-      trigger: "cron",
-      startedAt: T0 + seq * 1000,
-      endedAt: status === "running" ? null : T0 + seq * 1000 + 500,
-      status,
-      pid: 4242,
-      hostname: "here",
-      stepNames: ["prep", "train"],
-      ...over,
-    },
-    attempts: [{
-      seq,
-      stepIndex: 0,
-      stepName: "prep",
-      attempt: 1,
-      commandLine: "python3 prep.py",
-      startedAt: T0 + seq * 1000,
-      durationMs: status === "running" ? null : 200,
-      outcome: status === "running" ? "running" : "exited",
-      exitCode: status === "failed" ? 2 : status === "running" ? null : 0,
-      signal: null,
-      message: null,
-    }],
-    steps: [],
-  };
+  status: "ok" | "failed" | "running",
+  over: Partial<NewRun> = {},
+): void {
+  const startedAt = T0 + seq * 1000;
+  history.createRun({
+    id,
+    configPath: CONFIG,
+    configHash: "h",
+    configText: "steps: [prep, train]\n",
+    trigger: "cron",
+    startedAt,
+    pid: 4242,
+    hostname: "here",
+    stepNames: ["prep", "train"],
+    ...over,
+  });
+  const attempt = history.startAttempt({
+    runId: id,
+    stepIndex: 0,
+    stepName: "prep",
+    attempt: 1,
+    commandLine: "python3 prep.py",
+    startedAt,
+  });
+  if (status === "running") return;
+  history.endAttempt(attempt, { kind: "exited", code: status === "failed" ? 2 : 0 }, 200);
+  history.endRun(id, status, startedAt + 500, [
+    { name: "prep", status: status === "failed" ? "failed" : "ok", attempts: 1, durationMs: 200 },
+    { name: "train", status: status === "failed" ? "not-run" : "ok", attempts: 1, durationMs: 0 },
+  ]);
 }
 
 function setup(over: Partial<DashboardDeps> = {}) {
-  const runs = new MemoryRuns();
+  const history = new MemoryHistory();
   const log = new MemoryLog();
-  let lock: LockRecord | undefined;
+  let lock: LockHolder | undefined;
   const warnings: string[] = [];
   const dashboard = createDashboard({
-    runs,
+    runs: new ConfigRuns(history, CONFIG),
     log,
     scheduler: { path: "/srv/.crude-link/scheduler.lock", read: () => lock },
     config: () => ({
-      path: "/srv/config.yaml",
+      path: CONFIG,
       text: "steps: [prep, train]\n",
       stepNames: ["prep", "train"],
     }),
     historyPath: "/srv/.crude-link/history.sqlite",
-    historyLive: true,
     clock: systemClock,
     live: { hostname: "here", isAlive: (pid) => pid === 4242 },
     warn: (t) => warnings.push(t),
@@ -173,11 +116,13 @@ function setup(over: Partial<DashboardDeps> = {}) {
     ...over,
   });
   return {
-    runs,
+    history,
+    record: (id: string, seq: number, status: "ok" | "failed" | "running") =>
+      record(history, id, seq, status),
     log,
     dashboard,
     warnings,
-    setLock: (l: LockRecord | undefined) => lock = l,
+    setLock: (l: LockHolder | undefined) => lock = l,
     get: (path: string, init: RequestInit = {}, host = "127.0.0.1:8787") =>
       dashboard.handle(new Request(`http://${host}${path}`, init)),
   };
@@ -313,7 +258,7 @@ Deno.test("with a token: refused without it, allowed by bearer, and a ?token= li
 
 Deno.test("/api/runs pages newest first with a cursor, and refuses bad limits and cursors", async () => {
   const t = setup();
-  for (let i = 1; i <= 5; i++) t.runs.put(run(`r${i}`, i, i === 4 ? "failed" : "ok"));
+  for (let i = 1; i <= 5; i++) t.record(`r${i}`, i, i === 4 ? "failed" : "ok");
   const first = await (await t.get("/api/runs?limit=2")).json();
   assert.deepEqual(first.runs.map((r: { id: string }) => r.id), ["r5", "r4"]);
   assert.equal(first.count, 5);
@@ -335,7 +280,7 @@ Deno.test("/api/runs pages newest first with a cursor, and refuses bad limits an
 
 Deno.test("/api/runs/<id> and its output; an unknown run is a 404 that says so", async () => {
   const t = setup();
-  t.runs.put(run("r1", 1, "failed"));
+  t.record("r1", 1, "failed");
   t.log.append(
     undefined,
     undefined,
@@ -363,7 +308,7 @@ Deno.test("/api/runs/<id> and its output; an unknown run is a 404 that says so",
   await closeAll(t.dashboard);
 });
 
-Deno.test("/api/overview says whether a scheduler holds the lock, and when its lock is stale", async () => {
+Deno.test("/api/overview says whether a scheduler holds the lock, and when the one it names is gone", async () => {
   const t = setup();
   const view = async () => (await (await t.get("/api/overview")).json()).scheduler;
   assert.equal((await view()).state, "none");
@@ -381,13 +326,13 @@ Deno.test("/api/overview says whether a scheduler holds the lock, and when its l
     lockFile: "/srv/.crude-link/scheduler.lock",
   });
   t.setLock({ pid: 999999, hostname: "here", configPath: "/srv/config.yaml", since: "x" });
-  assert.equal((await view()).state, "stale");
+  assert.equal((await view()).state, "gone");
   await closeAll(t.dashboard);
 });
 
 Deno.test("live events: a new run, its change of state, and the output of the watched run only", async () => {
   const t = setup();
-  t.runs.put(run("r1", 1, "ok"));
+  t.record("r1", 1, "ok");
   t.log.append(
     undefined,
     undefined,
@@ -397,7 +342,7 @@ Deno.test("live events: a new run, its change of state, and the output of the wa
   assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
   const pending = readEvents(res, (evs) => evs.some((e) => e.event === "output"));
   await new Promise((r) => setTimeout(r, 30));
-  t.runs.put(run("r2", 2, "running"));
+  t.record("r2", 2, "running");
   t.log.append("prep", "stdout", "still r1's line");
   t.log.append(
     undefined,
@@ -428,7 +373,7 @@ Deno.test("live events: a new run, its change of state, and the output of the wa
 Deno.test("live events: a running run whose crude-link dies shows as interrupted without a write", async () => {
   let alive = true;
   const t = setup({ live: { hostname: "here", isAlive: () => alive } });
-  t.runs.put(run("r1", 1, "running"));
+  t.record("r1", 1, "running");
   const res = await t.get("/api/events");
   const pending = readEvents(res, (evs) => evs.some((e) => e.event === "runs"));
   await new Promise((r) => setTimeout(r, 30));
@@ -438,18 +383,18 @@ Deno.test("live events: a running run whose crude-link dies shows as interrupted
     runs: { id: string; status: string }[];
   };
   assert.deepEqual(runs.runs.map((r) => [r.id, r.status]), [["r1", "interrupted"]]);
-  assert.equal(t.runs.records[0].run.status, "running");
+  assert.equal(t.history.runs[0].status, "running", "the history is not written");
   await closeAll(t.dashboard);
 });
 
 Deno.test("a history that cannot be read answers 503 with the reason, and the dashboard goes on", async () => {
   const t = setup();
-  t.runs.fail = true;
+  t.history.failOn = { runsPage: "corrupt" };
   const res = await t.get("/api/runs");
   assert.equal(res.status, 503);
-  assert.match((await res.json()).error, /database disk image is malformed/);
+  assert.match((await res.json()).error, /injected corrupt/);
   assert.equal(t.warnings.length, 1);
-  t.runs.fail = false;
+  t.history.failOn = {};
   const ok = await t.get("/api/runs");
   assert.equal(ok.status, 200);
   await ok.body?.cancel();
@@ -476,7 +421,7 @@ Deno.test("too many event streams at once are refused; close() ends them all", a
 
 Deno.test("a client that never reads its event stream is dropped before it holds much memory", async () => {
   const t = setup();
-  t.runs.put(run("r1", 1, "running"));
+  t.record("r1", 1, "running");
   t.log.append(
     undefined,
     undefined,
@@ -496,7 +441,7 @@ Deno.test("a client that never reads its event stream is dropped before it holds
 
 Deno.test("a step printing faster than the page follows: an event carries the latest 2,000 lines and how many were left out", async () => {
   const t = setup({ pollMs: 200 });
-  t.runs.put(run("r1", 1, "running"));
+  t.record("r1", 1, "running");
   t.log.append(
     undefined,
     undefined,

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { NO_FIRE, REPO_ROOT, runCli, spawnCli } from "../helpers.ts";
 import { writeRuns } from "./fixtures.ts";
-import { makeServeProject, type Served, startServe, stepEnv, waitFor } from "./serve_helpers.ts";
+import { makeServeProject, type Served, startServe, stepEnv } from "./serve_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = (() => {

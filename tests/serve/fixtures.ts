@@ -1,10 +1,10 @@
 /**
  * Histories for the dashboard's tests and benchmark, written by crude-link's
- * own history store (`src/history/store.ts`), the code that records real
- * runs: the same schema, statements and transactions.
+ * own history store (`src/io/history.ts`), the code that records real runs:
+ * the same schema, statements and transactions.
  */
 
-import { HistoryStore } from "../../src/history/store.ts";
+import { sqliteHistory } from "../../src/io/history.ts";
 
 /** What one made-up run looks like. */
 export interface FakeRun {
@@ -19,11 +19,11 @@ export interface FakeRun {
 
 /** Writes runs (each step one attempt of 100 ms, the last one failed for a failed run). */
 export function writeRuns(path: string, runs: FakeRun[], hostname = "bench", pid = 1): void {
-  const store = HistoryStore.open(path);
+  const store = sqliteHistory.open(path, "read-write");
   try {
     for (const run of runs) {
       const steps = run.stepNames ?? ["prep", "train", "eval"];
-      store.startRun({
+      store.createRun({
         id: run.id,
         configPath: run.configPath,
         configHash: "hash",

@@ -3,7 +3,7 @@ import { LogFormatter } from "../../src/log/format.ts";
 import { parseLogLine, runAtStart, RunAttributor, runOutput } from "../../src/serve/log_lines.ts";
 import type { LogFileLines } from "../../src/serve/source.ts";
 
-const fmt = new LogFormatter({ timeZone: "Europe/Berlin" });
+const fmt = new LogFormatter("Europe/Berlin");
 const T = Date.UTC(2026, 10, 25, 14, 30);
 
 /** Log lines as crude-link's own formatter writes them, with ids f:1, f:2, … */

@@ -295,7 +295,7 @@ Deno.test("serve refuses to start, with one clear message and exit status 2, whe
     await Deno.writeTextFile(`${dir}/junk/history.sqlite`, "not sqlite ".repeat(100));
     assert.match(
       await refused(dir, ["--state-dir", "junk"]),
-      /cannot read the run history 'junk\/history\.sqlite': file is not a database/,
+      /cannot read the run history 'junk\/history\.sqlite': it is damaged or not a crude-link history \(file is not a database\)\n {2}hint: move it aside/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { compileTrigger } from "../../src/cron/trigger.ts";
+import { formatExit } from "../../src/log/format.ts";
 import { describeSchedule } from "../../src/serve/schedule_words.ts";
-import type { AttemptRow, RunRecords } from "../../src/serve/source.ts";
+import type { ExitStatus } from "../../src/model.ts";
+import type { AttemptRecord } from "../../src/ports.ts";
+import type { RunRecords } from "../../src/serve/source.ts";
 import {
   formatCursor,
   parseCursor,
@@ -52,6 +55,55 @@ for (const [name, fields, words] of cases) {
   });
 }
 
+const crontabCases: [string, string, string][] = [
+  ["weekdays at 3", "0 3 * * 1-5", "crontab '0 3 * * 1-5', at 03:00 on Monday to Friday (UTC)"],
+  ["Sunday is 7", "0 8 * * 7", "crontab '0 8 * * 7', at 08:00 on Sundays (UTC)"],
+  ["Sunday is 0", "30 6 * * 6,0", "crontab '30 6 * * 6,0', at 06:30 on Saturday and Sunday (UTC)"],
+  ["names", "15 * * * sat", "crontab '15 * * * sat', every hour at :15 on Saturdays (UTC)"],
+  ["every 5 minutes", "*/5 * * * *", "crontab '*/5 * * * *', every 5 minutes (UTC)"],
+  [
+    "six fields, seconds first",
+    "*/10 * * * * *",
+    "crontab '*/10 * * * * *', every 10 seconds (UTC)",
+  ],
+  ["a macro", "@daily", "crontab '@daily', at 00:00 every day (UTC)"],
+  [
+    "either day field (Vixie's rule)",
+    "0 12 1 * mon",
+    "crontab '0 12 1 * mon', at 12:00 on day 1 of the month or on Mondays (UTC)",
+  ],
+  [
+    "forms without words, quoted",
+    "0-29/7 9-17 * * *",
+    "crontab '0-29/7 9-17 * * *', at minutes '0-29/7' in hours '9-17' (UTC)",
+  ],
+];
+
+for (const [name, line, words] of crontabCases) {
+  Deno.test(`describeSchedule() says a crontab line as written, then in words: ${name}`, () => {
+    const { trigger, errors } = compileTrigger(line, "UTC");
+    assert.deepEqual(errors, []);
+    assert.equal(describeSchedule(trigger!), words);
+  });
+}
+
+Deno.test("describeSchedule() of a crontab line with options names its zone and jitter", () => {
+  const { trigger, errors } = compileTrigger(
+    { crontab: "0 9 * * mon-fri", timezone: "Europe/Berlin", jitter: 10 },
+    "UTC",
+  );
+  assert.deepEqual(errors, []);
+  assert.equal(
+    describeSchedule(trigger!),
+    "crontab '0 9 * * mon-fri', at 09:00 on Monday to Friday (Europe/Berlin), each run delayed by up to 10 s at random",
+  );
+  assert.equal(
+    scheduleView(trigger!, Date.UTC(2026, 10, 27, 12), 1).next[0],
+    "2026-11-30T09:00:00+01:00",
+  );
+  assert.equal(scheduleView(trigger!, 0, 1).cron, "crontab '0 9 * * mon-fri'");
+});
+
 Deno.test("describeSchedule() names the zone, the start, the end and the jitter", () => {
   const { trigger } = compileTrigger({
     hour: 10,
@@ -83,33 +135,38 @@ const live = (alive: number[]) => ({
   isAlive: (pid: number) => alive.includes(pid),
 });
 
-function attempt(stepIndex: number, over: Partial<AttemptRow> = {}): AttemptRow {
+/** An attempt of step `stepIndex` that exited with `code` (null: still running). */
+function attempt(
+  stepIndex: number,
+  code: number | null = 0,
+  over: Partial<AttemptRecord> = {},
+): AttemptRecord {
+  const exit: ExitStatus | null = code === null ? null : { kind: "exited", code };
   return {
-    seq: stepIndex + 1,
+    runId: "20261125T153000-7f3a",
     stepIndex,
     stepName: ["prep", "train", "eval"][stepIndex],
     attempt: 1,
     commandLine: "python3 x.py",
     startedAt: 1000 + stepIndex * 100,
-    durationMs: 100,
-    outcome: "exited",
-    exitCode: 0,
-    signal: null,
-    message: null,
+    durationMs: code === null ? null : 100,
+    exit,
+    outcome: exit?.kind ?? "running",
     ...over,
   };
 }
 
 function records(
   over: Partial<RunRecords["run"]>,
-  attempts: AttemptRow[],
+  attempts: AttemptRecord[],
   steps: RunRecords["steps"] = [],
 ): RunRecords {
   return {
     run: {
       id: "20261125T153000-7f3a",
-      seq: 1,
       configPath: "/p/config.yaml",
+      configHash: "h",
+      configText: "steps: []\n",
       trigger: "cron",
       startedAt: 1000,
       endedAt: null,
@@ -127,8 +184,8 @@ function records(
 Deno.test("runDetail() of an ended run: final statuses, the failed step and its exit, durations", () => {
   const r = records({ endedAt: 1400, status: "failed" }, [
     attempt(0),
-    attempt(1, { exitCode: 3, durationMs: 150 }),
-    attempt(1, { attempt: 2, exitCode: 3, startedAt: 1250, durationMs: 120, seq: 3 }),
+    attempt(1, 3, { durationMs: 150 }),
+    attempt(1, 3, { attempt: 2, startedAt: 1250, durationMs: 120 }),
   ], [
     { stepIndex: 0, stepName: "prep", status: "ok" },
     { stepIndex: 1, stepName: "train", status: "failed" },
@@ -149,7 +206,7 @@ Deno.test("runDetail() of an ended run: final statuses, the failed step and its 
 Deno.test("runDetail() of a running run: the running step, durations up to now", () => {
   const r = records({}, [
     attempt(0),
-    attempt(1, { outcome: "running", exitCode: null, durationMs: null }),
+    attempt(1, null),
   ]);
   const d = runDetail(r, live([42]), 1500);
   assert.equal(d.status, "running");
@@ -161,7 +218,7 @@ Deno.test("runDetail() of a running run: the running step, durations up to now",
 });
 
 Deno.test("runDetail() shows a run whose crude-link is gone as interrupted, without changing the history", () => {
-  const r = records({}, [attempt(0, { outcome: "running", exitCode: null, durationMs: null })]);
+  const r = records({}, [attempt(0, null)]);
   const d = runDetail(r, live([]), 1500);
   assert.equal(d.status, "interrupted");
   assert.equal(d.steps[0].status, "interrupted");
@@ -175,6 +232,48 @@ Deno.test("runDetail() shows a run whose crude-link is gone as interrupted, with
   );
 });
 
+Deno.test("runDetail() says how a step ended in the words of the history and the log (formatExit), Slurm's reason included", () => {
+  const exits: ExitStatus[] = [
+    { kind: "exited", code: 3 },
+    { kind: "signaled", signal: "SIGKILL" },
+    { kind: "timed-out", afterMs: 90_000 },
+    { kind: "failed-to-start", message: "'nope' not found" },
+    { kind: "slurm", state: "NODE_FAIL", reason: "NodeDown" },
+  ];
+  const words = [
+    "exit status 3",
+    "killed by signal SIGKILL",
+    "timed out after 1m 30s",
+    "could not start: 'nope' not found",
+    "Slurm state NODE_FAIL (NodeDown)",
+  ];
+  exits.forEach((exit, i) => {
+    const d = runDetail(
+      records({ endedAt: 1400, status: "failed" }, [
+        attempt(0, null, { exit, outcome: exit.kind, durationMs: 100 }),
+      ]),
+      live([]),
+      2000,
+    );
+    assert.equal(d.steps[0].status, "failed", exit.kind);
+    assert.equal(d.steps[0].exit, words[i]);
+    assert.equal(d.steps[0].exit, formatExit(exit), "the one description of an exit");
+    assert.deepEqual(d.failedStep, { name: "prep", exit: words[i] });
+  });
+  // An attempt recorded as interrupted (by the crude-link that started after it died).
+  const cut = runDetail(
+    records({ endedAt: 1100, status: "interrupted" }, [
+      attempt(0, null, { outcome: "interrupted" }),
+    ]),
+    live([]),
+    2000,
+  );
+  assert.equal(cut.steps[0].status, "interrupted");
+  assert.equal(cut.steps[0].exit, "crude-link was stopped");
+  // A success says nothing.
+  assert.equal(runDetail(records({}, [attempt(0)]), live([42]), 2000).steps[0].exit, "");
+});
+
 Deno.test("page cursors read back what they wrote, and refuse anything else", () => {
   assert.deepEqual(parseCursor(formatCursor({ startedAt: 1796098253180, seq: 62 })), {
     startedAt: 1796098253180,
@@ -185,7 +284,7 @@ Deno.test("page cursors read back what they wrote, and refuse anything else", ()
   }
 });
 
-Deno.test("schedulerView() tells running, stale, elsewhere and none apart", () => {
+Deno.test("schedulerView() tells running, gone (a killed scheduler's name left in the file), elsewhere and none apart", () => {
   const lock = {
     pid: 7,
     hostname: "here",
@@ -193,7 +292,7 @@ Deno.test("schedulerView() tells running, stale, elsewhere and none apart", () =
     since: "2026-11-25T15:30:00.000Z",
   };
   assert.equal(schedulerView(lock, "l", live([7])).state, "running");
-  assert.equal(schedulerView(lock, "l", live([])).state, "stale");
+  assert.equal(schedulerView(lock, "l", live([])).state, "gone");
   assert.equal(schedulerView({ ...lock, hostname: "gpu2" }, "l", live([])).state, "elsewhere");
   assert.deepEqual(schedulerView(undefined, "l", live([])), { state: "none", lockFile: "l" });
 });

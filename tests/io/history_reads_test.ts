@@ -1,12 +1,20 @@
+/**
+ * The history's reads for the dashboard (src/io/history.ts on a real
+ * SQLite file, written by the store that records real runs): pages by
+ * (start, rowid) through the index, one run, the running ones, and what
+ * changed since a mark, read next to a writer without writing or waiting;
+ * and the config's view of them (src/serve/runs.ts).
+ */
+
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { UserError } from "../../src/errors.ts";
-import { HistoryStore } from "../../src/history/store.ts";
-import { FIRST_PAGE_SQL, NEXT_PAGE_SQL, openRunsSource } from "../../src/serve/sqlite_runs.ts";
-import type { RunCursor } from "../../src/serve/source.ts";
-import { manyRuns, writeRuns } from "./fixtures.ts";
+import { FIRST_PAGE_SQL, NEXT_PAGE_SQL, sqliteHistory } from "../../src/io/history.ts";
+import { HistoryError, type HistoryStore, type RunCursor } from "../../src/ports.ts";
+import { ConfigRuns } from "../../src/serve/runs.ts";
+import { manyRuns, writeRuns } from "../serve/fixtures.ts";
 
 const A = "/srv/a/config.yaml";
+const readOnly = (path: string): HistoryStore => sqliteHistory.open(path, "read-only");
 const B = "/srv/b/config.yaml";
 
 async function tempHistory(): Promise<{ dir: string; path: string }> {
@@ -42,28 +50,41 @@ Deno.test("pages of runs are newest first, for the config only, with ties in sta
       })),
     );
     writeRuns(path, runs);
-    const source = openRunsSource(path, A);
+    const store = readOnly(path);
     try {
-      assert.equal(source.count(), 23);
-      const seen: string[] = [];
-      let cursor: RunCursor | undefined;
-      let pages = 0;
-      do {
-        const page = source.page(7, cursor);
-        seen.push(...page.runs.map((r) => r.run.id));
-        cursor = page.next;
-        pages++;
-      } while (cursor);
-      assert.equal(pages, 4);
-      // Newest first; equal start times: the one recorded later first.
-      const expected = runs.filter((r) => r.configPath === A)
-        .map((r, i) => ({ ...r, order: i }))
-        .sort((x, y) => y.startedAt - x.startedAt || y.order - x.order)
-        .map((r) => r.id);
-      assert.deepEqual(seen, expected);
-      assert.equal(new Set(seen).size, 23);
+      assert.equal(store.countRuns(A), 23);
+      assert.equal(store.countRuns(), 28);
+      const newestFirst = (list: typeof runs) =>
+        list.map((r, i) => ({ ...r, order: i }))
+          .sort((x, y) => y.startedAt - x.startedAt || y.order - x.order)
+          .map((r) => r.id);
+      for (const [configPath, size, pages] of [[A, 7, 4], [undefined, 5, 6]] as const) {
+        const seen: string[] = [];
+        let before: RunCursor | undefined;
+        let count = 0;
+        do {
+          const page = store.runsPage(size, { configPath, before });
+          seen.push(...page.runs.map((r) => r.id));
+          before = page.next;
+          count++;
+        } while (before);
+        assert.equal(count, pages);
+        // Newest first; equal start times: the one recorded later first.
+        const expected = newestFirst(
+          runs.filter((r) => !configPath || r.configPath === configPath),
+        );
+        assert.deepEqual(seen, expected);
+        assert.equal(new Set(seen).size, expected.length);
+      }
+      // The config's view: the same pages, each run with its attempts.
+      const page = new ConfigRuns(store, A).page(3);
+      assert.deepEqual(
+        page.runs.map((r) => r.run.id),
+        newestFirst(runs.filter((r) => r.configPath === A)).slice(0, 3),
+      );
+      assert.deepEqual(page.runs.map((r) => r.attempts.length), [3, 3, 3]);
     } finally {
-      source.close();
+      store.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -99,52 +120,60 @@ Deno.test("a run has its attempts and final step statuses; another config's run 
       { id: "r1", startedAt: 1000, status: "failed", configPath: A },
       { id: "r2", startedAt: 2000, status: "ok", configPath: B },
     ]);
-    const source = openRunsSource(path, A);
+    const store = readOnly(path);
     try {
+      const source = new ConfigRuns(store, A);
       const r = source.run("r1")!;
       assert.equal(r.run.status, "failed");
-      assert.deepEqual(r.attempts.map((a) => [a.stepName, a.exitCode]), [
-        ["prep", 0],
-        ["train", 0],
-        ["eval", 3],
+      assert.deepEqual(r.attempts.map((a) => [a.stepName, a.exit]), [
+        ["prep", { kind: "exited", code: 0 }],
+        ["train", { kind: "exited", code: 0 }],
+        ["eval", { kind: "exited", code: 3 }],
       ]);
       assert.deepEqual(r.steps.map((s) => s.status), ["ok", "ok", "failed"]);
-      assert.equal(source.run("r2"), undefined);
+      assert.equal(source.run("r2"), undefined, "a run of another config");
+      assert.equal(store.findRun("r2")?.configPath, B);
       assert.equal(source.run("nope"), undefined);
+      assert.equal(store.findRun("nope"), undefined);
     } finally {
-      source.close();
+      store.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("changesSince() reports new runs and new attempts written by another connection, then nothing", async () => {
+Deno.test("changedSince() reports new runs and new attempts written by another connection, then nothing", async () => {
   const { dir, path } = await tempHistory();
   try {
     writeRuns(path, [{ id: "r1", startedAt: 1000, status: "ok", configPath: A }]);
-    const source = openRunsSource(path, A);
+    const store = readOnly(path);
     try {
-      const mark = source.mark();
-      assert.equal(source.changesSince(mark, []), undefined);
+      assert.equal(store.live, true, "a read-only store next to a writer sees its writes");
+      const source = new ConfigRuns(store, A);
+      const mark = store.mark();
+      assert.deepEqual(store.changedSince(mark).runIds, []);
       writeRuns(path, [{ id: "r2", startedAt: 2000, status: "running", configPath: A }], "h", 77);
-      const changes = source.changesSince(mark, [])!;
+      const changed = store.changedSince(mark);
+      assert.deepEqual(changed.runIds, ["r2"]);
+      assert.notDeepEqual(changed.mark, mark);
+      const changes = source.changes(mark, []);
       assert.deepEqual(changes.runs.map((r) => [r.run.id, r.run.status, r.attempts.length]), [[
         "r2",
         "running",
         1,
       ]]);
       assert.deepEqual(source.runningIds(), ["r2"]);
-      assert.equal(source.changesSince(changes.mark, []), undefined);
+      assert.deepEqual(store.runningRunIds(B), []);
+      assert.deepEqual(source.changes(changes.mark, []).runs, []);
       // A run being watched is read again even when nothing was written.
-      assert.deepEqual(source.changesSince(changes.mark, ["r1"])!.runs.map((r) => r.run.id), [
-        "r1",
-      ]);
-      // Runs of another config do not show.
+      assert.deepEqual(source.changes(changes.mark, ["r1"]).runs.map((r) => r.run.id), ["r1"]);
+      // Runs of another config are in the history's changes, not in the config's.
       writeRuns(path, [{ id: "b1", startedAt: 3000, status: "ok", configPath: B }]);
-      assert.deepEqual(source.changesSince(changes.mark, [])!.runs, []);
+      assert.deepEqual(store.changedSince(changes.mark).runIds, ["b1"]);
+      assert.deepEqual(source.changes(changes.mark, []).runs, []);
     } finally {
-      source.close();
+      store.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -161,14 +190,15 @@ Deno.test("reading never writes the database, and does not wait for a writer's o
     writer.exec(
       `INSERT INTO runs VALUES ('uncommitted', '${A}', 'h', 't', 'cron', 99999999999999, NULL, 'running', 1, 'h', '[]')`,
     );
-    const source = openRunsSource(path, A);
+    const store = readOnly(path);
     try {
+      const source = new ConfigRuns(store, A);
       const page = source.page(10);
       assert.equal(page.runs.length, 5, "the uncommitted run is not seen, and nothing waited");
       assert.equal(source.count(), 5);
-      source.changesSince(source.mark(), ["x"]);
+      assert.deepEqual(source.changes(source.mark(), ["x"]).runs, []);
     } finally {
-      source.close();
+      store.close();
       writer.exec("ROLLBACK");
       writer.close();
     }
@@ -182,22 +212,33 @@ Deno.test("a file that is not a crude-link history is refused with a clear error
   const { dir, path } = await tempHistory();
   try {
     await Deno.writeTextFile(path, "not a database at all ".repeat(200));
-    assert.throws(() => openRunsSource(path, A), (e) => {
-      assert.ok(e instanceof UserError);
-      assert.match(
-        e.message,
-        /cannot read the run history '.*history\.sqlite': file is not a database/,
-      );
+    assert.throws(() => readOnly(path), (e) => {
+      assert.ok(e instanceof HistoryError);
+      assert.equal(e.kind, "corrupt");
+      assert.match(e.message, /file is not a database/);
       return true;
     });
     const other = `${dir}/other.sqlite`;
     new DatabaseSync(other).exec("CREATE TABLE t (x)");
-    assert.throws(
-      () => openRunsSource(other, A),
-      /is not a crude-link run history \(it has no 'runs' table\)/,
-    );
+    assert.throws(() => readOnly(other), (e) => {
+      assert.ok(e instanceof HistoryError);
+      assert.equal(e.kind, "corrupt");
+      assert.match(e.message, /tables of another program/);
+      return true;
+    });
+    // An empty file is a history without runs.
+    const empty = `${dir}/empty.sqlite`;
+    await Deno.writeTextFile(empty, "");
+    const store = readOnly(empty);
+    try {
+      assert.equal(store.countRuns(), 0);
+      assert.deepEqual(store.runsPage(10), { runs: [] });
+      assert.deepEqual(store.changedSince(store.mark()).runIds, []);
+    } finally {
+      store.close();
+    }
     const missing = `${dir}/missing.sqlite`;
-    assert.throws(() => openRunsSource(missing, A), UserError);
+    assert.throws(() => readOnly(missing), HistoryError);
     assert.equal(await Deno.stat(missing).then(() => true, () => false), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -217,14 +258,14 @@ Deno.test({
       const path = `${dir}/history.sqlite`;
       writeRuns(path, manyRuns(3, A));
       // The store's last close removes the WAL files, as after a clean exit.
-      HistoryStore.open(path).close();
+      sqliteHistory.open(path, "read-write").close();
       assert.ok(mount(["-o", "remount,ro", dir]).success);
-      const source = openRunsSource(path, A);
+      const store = readOnly(path);
       try {
-        assert.equal(source.info.live, false);
-        assert.equal(source.page(10).runs.length, 3);
+        assert.equal(store.live, false);
+        assert.equal(new ConfigRuns(store, A).page(10).runs.length, 3);
       } finally {
-        source.close();
+        store.close();
       }
     } finally {
       new Deno.Command("umount", { args: [dir] }).outputSync();
