@@ -621,22 +621,15 @@ export type ListenErrorKind =
   | "unknown-host"
   | "other";
 
-/** A server could not listen; {@link HttpServer.listen} throws only this. */
+/**
+ * A server could not listen on the address and port it was given;
+ * {@link HttpServer.listen} throws only this.
+ */
 export class ListenError extends Error {
-  /** Why. */
-  readonly kind: ListenErrorKind;
-  /** The address asked for. */
-  readonly host: string;
-  /** The port asked for. */
-  readonly port: number;
-
-  /** Creates the error; `detail` is the system's own words. */
-  constructor(kind: ListenErrorKind, host: string, port: number, detail: string) {
+  /** Creates the error: why, and the system's own words. */
+  constructor(readonly kind: ListenErrorKind, detail: string) {
     super(detail);
     this.name = "ListenError";
-    this.kind = kind;
-    this.host = host;
-    this.port = port;
   }
 }
 

@@ -29,12 +29,7 @@ export const denoHttpServer: HttpServer = {
         },
       }, handler);
     } catch (e) {
-      throw new ListenError(
-        listenErrorKind(e),
-        host,
-        port,
-        e instanceof Error ? e.message : `${e}`,
-      );
+      throw new ListenError(listenErrorKind(e), e instanceof Error ? e.message : String(e));
     }
     const addr = server.addr;
     const shown = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;

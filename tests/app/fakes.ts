@@ -341,7 +341,7 @@ export class FakeHttpServer implements HttpServer {
   /** `host:port` of each listen, and whether it was closed. */
   readonly listens: { at: string; closed: boolean }[] = [];
   listen(host: string, port: number, handler: RequestHandler): ListeningServer {
-    if (this.refuse) throw new ListenError(this.refuse, host, port, `injected ${this.refuse}`);
+    if (this.refuse) throw new ListenError(this.refuse, `injected ${this.refuse}`);
     this.handler = handler;
     const listened = { at: `${host}:${port}`, closed: false };
     this.listens.push(listened);

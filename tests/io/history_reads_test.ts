@@ -14,12 +14,24 @@ import { ConfigRuns } from "../../src/serve/runs.ts";
 import { manyRuns, writeRuns } from "../serve/fixtures.ts";
 
 const A = "/srv/a/config.yaml";
-const readOnly = (path: string): HistoryStore => sqliteHistory.open(path, "read-only");
 const B = "/srv/b/config.yaml";
 
-async function tempHistory(): Promise<{ dir: string; path: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "crude-link-serve-" });
-  return { dir, path: `${dir}/history.sqlite` };
+/** Opens the history read-only for one block: `using store = readOnly(path)` closes it at its end. */
+function readOnly(path: string): HistoryStore & Disposable {
+  const store = sqliteHistory.open(path, "read-only");
+  return Object.assign(store, { [Symbol.dispose]: () => store.close() });
+}
+
+/** A test with a fresh folder and the path of a history in it (not made yet). */
+function historyTest(name: string, fn: (path: string, dir: string) => void | Promise<void>) {
+  Deno.test(name, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "crude-link-history-reads-" });
+    try {
+      await fn(`${dir}/history.sqlite`, dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
 }
 
 async function digest(path: string): Promise<string> {
@@ -29,9 +41,9 @@ async function digest(path: string): Promise<string> {
   ).join("");
 }
 
-Deno.test("pages of runs are newest first, for the config only, with ties in start time kept apart", async () => {
-  const { dir, path } = await tempHistory();
-  try {
+historyTest(
+  "pages of runs are newest first, for the config only, with ties in start time kept apart",
+  (path) => {
     // 23 runs of A, several starting in the same millisecond; 5 runs of B in between.
     const runs = Array.from({ length: 23 }, (_, i) => ({
       id: `a${i}`,
@@ -50,8 +62,8 @@ Deno.test("pages of runs are newest first, for the config only, with ties in sta
       })),
     );
     writeRuns(path, runs);
-    const store = readOnly(path);
-    try {
+    {
+      using store = readOnly(path);
       assert.equal(store.countRuns(A), 23);
       assert.equal(store.countRuns(), 28);
       const newestFirst = (list: typeof runs) =>
@@ -83,17 +95,13 @@ Deno.test("pages of runs are newest first, for the config only, with ties in sta
         newestFirst(runs.filter((r) => r.configPath === A)).slice(0, 3),
       );
       assert.deepEqual(page.runs.map((r) => r.attempts.length), [3, 3, 3]);
-    } finally {
-      store.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("a page is read through the runs_by_config index, without sorting the whole history", async () => {
-  const { dir, path } = await tempHistory();
-  try {
+historyTest(
+  "a page is read through the runs_by_config index, without sorting the whole history",
+  (path) => {
     writeRuns(path, manyRuns(50, A));
     const db = new DatabaseSync(path, { readOnly: true });
     try {
@@ -108,20 +116,18 @@ Deno.test("a page is read through the runs_by_config index, without sorting the 
     } finally {
       db.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("a run has its attempts and final step statuses; another config's run is not found", async () => {
-  const { dir, path } = await tempHistory();
-  try {
+historyTest(
+  "a run has its attempts and final step statuses; another config's run is not found",
+  (path) => {
     writeRuns(path, [
       { id: "r1", startedAt: 1000, status: "failed", configPath: A },
       { id: "r2", startedAt: 2000, status: "ok", configPath: B },
     ]);
-    const store = readOnly(path);
-    try {
+    {
+      using store = readOnly(path);
       const source = new ConfigRuns(store, A);
       const r = source.run("r1")!;
       assert.equal(r.run.status, "failed");
@@ -135,20 +141,16 @@ Deno.test("a run has its attempts and final step statuses; another config's run 
       assert.equal(store.findRun("r2")?.configPath, B);
       assert.equal(source.run("nope"), undefined);
       assert.equal(store.findRun("nope"), undefined);
-    } finally {
-      store.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("changedSince() reports new runs and new attempts written by another connection, then nothing", async () => {
-  const { dir, path } = await tempHistory();
-  try {
+historyTest(
+  "changedSince() reports new runs and new attempts written by another connection, then nothing",
+  (path) => {
     writeRuns(path, [{ id: "r1", startedAt: 1000, status: "ok", configPath: A }]);
-    const store = readOnly(path);
-    try {
+    {
+      using store = readOnly(path);
       assert.equal(store.live, true, "a read-only store next to a writer sees its writes");
       const source = new ConfigRuns(store, A);
       const mark = store.mark();
@@ -172,17 +174,13 @@ Deno.test("changedSince() reports new runs and new attempts written by another c
       writeRuns(path, [{ id: "b1", startedAt: 3000, status: "ok", configPath: B }]);
       assert.deepEqual(store.changedSince(changes.mark).runIds, ["b1"]);
       assert.deepEqual(source.changes(changes.mark, []).runs, []);
-    } finally {
-      store.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("reading never writes the database, and does not wait for a writer's open transaction", async () => {
-  const { dir, path } = await tempHistory();
-  try {
+historyTest(
+  "reading never writes the database, and does not wait for a writer's open transaction",
+  async (path) => {
     writeRuns(path, manyRuns(5, A));
     const before = await digest(path);
     const writer = new DatabaseSync(path);
@@ -190,27 +188,24 @@ Deno.test("reading never writes the database, and does not wait for a writer's o
     writer.exec(
       `INSERT INTO runs VALUES ('uncommitted', '${A}', 'h', 't', 'cron', 99999999999999, NULL, 'running', 1, 'h', '[]')`,
     );
-    const store = readOnly(path);
     try {
+      using store = readOnly(path);
       const source = new ConfigRuns(store, A);
       const page = source.page(10);
       assert.equal(page.runs.length, 5, "the uncommitted run is not seen, and nothing waited");
       assert.equal(source.count(), 5);
       assert.deepEqual(source.changes(source.mark(), ["x"]).runs, []);
     } finally {
-      store.close();
       writer.exec("ROLLBACK");
       writer.close();
     }
     assert.equal(await digest(path), before);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("a file that is not a crude-link history is refused with a clear error, and a missing one is not created", async () => {
-  const { dir, path } = await tempHistory();
-  try {
+historyTest(
+  "a file that is not a crude-link history is refused with a clear error, and a missing one is not created",
+  async (path, dir) => {
     await Deno.writeTextFile(path, "not a database at all ".repeat(200));
     assert.throws(() => readOnly(path), (e) => {
       assert.ok(e instanceof HistoryError);
@@ -229,21 +224,17 @@ Deno.test("a file that is not a crude-link history is refused with a clear error
     // An empty file is a history without runs.
     const empty = `${dir}/empty.sqlite`;
     await Deno.writeTextFile(empty, "");
-    const store = readOnly(empty);
-    try {
+    {
+      using store = readOnly(empty);
       assert.equal(store.countRuns(), 0);
       assert.deepEqual(store.runsPage(10), { runs: [] });
       assert.deepEqual(store.changedSince(store.mark()).runIds, []);
-    } finally {
-      store.close();
     }
     const missing = `${dir}/missing.sqlite`;
     assert.throws(() => readOnly(missing), HistoryError);
     assert.equal(await Deno.stat(missing).then(() => true, () => false), false);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
 const isRoot = Deno.build.os === "linux" && Deno.uid() === 0;
 
@@ -260,12 +251,10 @@ Deno.test({
       // The store's last close removes the WAL files, as after a clean exit.
       sqliteHistory.open(path, "read-write").close();
       assert.ok(mount(["-o", "remount,ro", dir]).success);
-      const store = readOnly(path);
-      try {
+      {
+        using store = readOnly(path);
         assert.equal(store.live, false);
         assert.equal(new ConfigRuns(store, A).page(10).runs.length, 3);
-      } finally {
-        store.close();
       }
     } finally {
       new Deno.Command("umount", { args: [dir] }).outputSync();

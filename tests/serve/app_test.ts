@@ -23,6 +23,7 @@ import { type ServerEvent, takeEvents } from "./serve_helpers.ts";
 const fmt = new LogFormatter("UTC");
 const T0 = Date.UTC(2026, 10, 25, 14, 30);
 const CONFIG = "/srv/config.yaml";
+const startLine = (id: string) => `run ${id} started (trigger: cron, config: config.yaml, 2 steps)`;
 
 /** An in-memory log: lines appended by the test reach the follower. */
 class MemoryLog implements LogSource {
@@ -33,6 +34,10 @@ class MemoryLog implements LogSource {
       id: `1:${this.lines.length + 1}`,
       text: fmt.line(T0, "info", step, stream, text),
     });
+  }
+  /** The line crude-link logs when run `id` starts. */
+  start(id: string): void {
+    this.append(undefined, undefined, startLine(id));
   }
   snapshot() {
     return [{ path: this.path, lines: [...this.lines] }];
@@ -281,11 +286,7 @@ Deno.test("/api/runs pages newest first with a cursor, and refuses bad limits an
 Deno.test("/api/runs/<id> and its output; an unknown run is a 404 that says so", async () => {
   const t = setup();
   t.record("r1", 1, "failed");
-  t.log.append(
-    undefined,
-    undefined,
-    "run r1 started (trigger: cron, config: config.yaml, 2 steps)",
-  );
+  t.log.start("r1");
   t.log.append("prep", "stdout", "hello");
   t.log.append("prep", "stderr", "oops <b>");
   const detail = await (await t.get("/api/runs/r1")).json();
@@ -296,7 +297,7 @@ Deno.test("/api/runs/<id> and its output; an unknown run is a 404 that says so",
   ]);
   const out = await (await t.get("/api/runs/r1/output")).json();
   assert.deepEqual(out.lines.map((l: { stream: string; text: string }) => [l.stream, l.text]), [
-    ["-", "run r1 started (trigger: cron, config: config.yaml, 2 steps)"],
+    ["-", startLine("r1")],
     ["stdout", "hello"],
     ["stderr", "oops <b>"],
   ]);
@@ -333,22 +334,14 @@ Deno.test("/api/overview says whether a scheduler holds the lock, and when the o
 Deno.test("live events: a new run, its change of state, and the output of the watched run only", async () => {
   const t = setup();
   t.record("r1", 1, "ok");
-  t.log.append(
-    undefined,
-    undefined,
-    "run r1 started (trigger: cron, config: config.yaml, 2 steps)",
-  );
+  t.log.start("r1");
   const res = await t.get("/api/events?run=r2");
   assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
   const pending = readEvents(res, (evs) => evs.some((e) => e.event === "output"));
   await new Promise((r) => setTimeout(r, 30));
   t.record("r2", 2, "running");
   t.log.append("prep", "stdout", "still r1's line");
-  t.log.append(
-    undefined,
-    undefined,
-    "run r2 started (trigger: cron, config: config.yaml, 2 steps)",
-  );
+  t.log.start("r2");
   t.log.append("prep", "stdout", "<script>alert(1)</script>");
   const events = await pending;
   assert.equal(events[0].event, "hello");
@@ -363,7 +356,7 @@ Deno.test("live events: a new run, its change of state, and the output of the wa
     (e.data as { lines: { text: string }[] }).lines.map((l) => l.text)
   );
   assert.deepEqual(output, [
-    "run r2 started (trigger: cron, config: config.yaml, 2 steps)",
+    startLine("r2"),
     "<script>alert(1)</script>",
   ]);
   await closeAll(t.dashboard);
@@ -422,11 +415,7 @@ Deno.test("too many event streams at once are refused; close() ends them all", a
 Deno.test("a client that never reads its event stream is dropped before it holds much memory", async () => {
   const t = setup();
   t.record("r1", 1, "running");
-  t.log.append(
-    undefined,
-    undefined,
-    "run r1 started (trigger: cron, config: config.yaml, 2 steps)",
-  );
+  t.log.start("r1");
   const res = await t.get("/api/events?run=r1");
   assert.equal(t.dashboard.clients, 1);
   const line = "x".repeat(200);
@@ -442,11 +431,7 @@ Deno.test("a client that never reads its event stream is dropped before it holds
 Deno.test("a step printing faster than the page follows: an event carries the latest 2,000 lines and how many were left out", async () => {
   const t = setup({ pollMs: 200 });
   t.record("r1", 1, "running");
-  t.log.append(
-    undefined,
-    undefined,
-    "run r1 started (trigger: cron, config: config.yaml, 2 steps)",
-  );
+  t.log.start("r1");
   const res = await t.get("/api/events?run=r1");
   const pending = readEvents(res, (evs) => evs.some((e) => e.event === "output"));
   await new Promise((r) => setTimeout(r, 50));

@@ -9,18 +9,13 @@
 
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
+import { systemFileSystem } from "../../src/io/fs.ts";
 import { NO_FIRE, REPO_ROOT, runCli, spawnCli } from "../helpers.ts";
 import { writeRuns } from "./fixtures.ts";
 import { makeServeProject, type Served, startServe, stepEnv } from "./serve_helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+const hasChromium = systemFileSystem.isExecutable(CHROMIUM);
 
 const XSS = "<script>alert(1)</script>";
 
@@ -42,23 +37,33 @@ async function launch(): Promise<Browser> {
   });
 }
 
-/** A page that records dialogs, page errors and Content-Security-Policy complaints. */
-async function newPage(browser: Browser) {
+/**
+ * Runs `fn` on a fresh page (its own browser context), then checks that
+ * no dialog opened and that the page raised no error and logged none (a
+ * Content-Security-Policy complaint is one), and closes it.
+ */
+async function inPage(browser: Browser, fn: (page: Page) => Promise<void>): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
-  const dialogs: string[] = [];
-  const problems: string[] = [];
-  page.on("dialog", (d) => {
-    dialogs.push(d.message());
-    d.dismiss().catch(() => {});
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 401/.test(m.text())) {
-      problems.push(`console: ${m.text()}`);
-    }
-  });
-  return { page, dialogs, problems, close: () => context.close() };
+  try {
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    const problems: string[] = [];
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      d.dismiss().catch(() => {});
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error" && !/status of 401/.test(m.text())) {
+        problems.push(`console: ${m.text()}`);
+      }
+    });
+    await fn(page);
+    assert.deepEqual(dialogs, [], "no dialog opens");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
 }
 
 const badges = (page: Page) =>
@@ -73,9 +78,24 @@ Deno.test({
   sanitizeResources: false,
   fn: async (t) => {
     const browser = await launch();
+    /** A step of the test on a fresh page that starts at `url`. */
+    const pageStep = (name: string, url: string, fn: (page: Page) => Promise<void>) =>
+      t.step(name, () =>
+        inPage(browser, async (page) => {
+          await page.goto(url);
+          await fn(page);
+        }));
     const dir = await makeServeProject();
     const env = stepEnv();
     const serves: Served[] = [];
+    /** `crude-link serve` in `cwd`, stopped at the end. */
+    const serve = async (
+      cwd: string,
+      ...more: [string[]?, Record<string, string>?]
+    ): Promise<Served> => {
+      const served = await startServe(cwd, ...more);
+      return served;
+    };
     try {
       for (const fail of ["", "train", ""]) {
         const r = await runCli(["run", "--non-interactive"], {
@@ -85,14 +105,12 @@ Deno.test({
         assert.equal(r.code, fail ? 1 : 0, r.stderr);
       }
       const history = JSON.parse((await runCli(["history", "--json"], { cwd: dir })).stdout);
-      const served = await startServe(dir);
-      serves.push(served);
+      const served = await serve(dir);
 
-      await t.step(
+      await pageStep(
         "three real runs are listed with their statuses, newest first, linking to each run",
-        async () => {
-          const { page, problems, close } = await newPage(browser);
-          await page.goto(served.url);
+        served.url,
+        async (page) => {
           await page.locator("#runs tbody tr").nth(2).waitFor();
           assert.deepEqual(await badges(page), ["ok", "failed", "ok"]);
           const ids = await page.locator("#runs tbody tr td:first-child a").allTextContents();
@@ -109,17 +127,17 @@ Deno.test({
             await page.locator("#scheduler").textContent() ?? "",
             /the config has no schedule/,
           );
-          assert.equal(await page.locator("#config-steps").textContent(), "2 steps: prep → train");
-          assert.deepEqual(problems, []);
-          await close();
+          assert.equal(
+            await page.locator("#config-steps").textContent(),
+            "2 steps: prep → train",
+          );
         },
       );
 
-      await t.step(
+      await pageStep(
         "a failed run's page shows the failed step, its exit, and stderr told apart from stdout",
-        async () => {
-          const { page, problems, close } = await newPage(browser);
-          await page.goto(served.url);
+        served.url,
+        async (page) => {
           await page.locator("#runs tbody tr td:first-child a").nth(1).click();
           await page.waitForURL(`**/runs/${history[1].id}`);
           await page.locator("#run-failed").waitFor();
@@ -142,21 +160,18 @@ Deno.test({
           // The timeline has one bar per attempt, the failed one marked so.
           assert.equal(await page.locator(".tl-bar").count(), 2);
           assert.equal(await page.locator('.tl-bar.s-failed[data-step="train"]').count(), 1);
-          assert.deepEqual(problems, []);
           if (Deno.env.get("CRUDE_LINK_UPDATE_SCREENSHOT") === "1") {
             await page.screenshot({ path: `${REPO_ROOT}/docs/serve.png` });
           }
           const shot = await page.screenshot();
           assert.deepEqual([...shot.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
-          await close();
         },
       );
 
-      await t.step(
+      await pageStep(
         "a new run appears in the list, and its page shows a line its step prints within 3 s, without a reload",
-        async () => {
-          const { page, problems, close } = await newPage(browser);
-          await page.goto(served.url);
+        served.url,
+        async (page) => {
           await page.locator("#runs tbody tr").nth(2).waitFor();
           const run = spawnCli(["run", "--non-interactive"], {
             cwd: dir,
@@ -185,9 +200,7 @@ Deno.test({
             );
             await page.locator("#run-status.s-ok").waitFor({ timeout: 15_000 });
             assert.equal((await run.status).code, 0);
-            assert.deepEqual(problems, []);
           } finally {
-            await close();
             try {
               run.kill();
             } catch {
@@ -206,14 +219,12 @@ Deno.test({
       say: "${XSS}"
 `);
       assert.equal((await runCli(["--non-interactive"], { cwd: xss, env })).code, 0);
-      const xssServed = await startServe(xss);
-      serves.push(xssServed);
+      const xssServed = await serve(xss);
 
-      await t.step(
+      await pageStep(
         "a step name and an output line holding <script>alert(1)</script> show as text; no dialog opens",
-        async () => {
-          const { page, dialogs, problems, close } = await newPage(browser);
-          await page.goto(xssServed.url);
+        xssServed.url,
+        async (page) => {
           await page.locator("#runs tbody tr").first().waitFor();
           await page.locator("#runs tbody tr a").first().click();
           await page.locator("#steps tbody tr").first().waitFor();
@@ -227,9 +238,6 @@ Deno.test({
           await page.goto(xssServed.url);
           await page.locator("#config-steps").filter({ hasText: XSS }).waitFor();
           assert.equal(await page.locator("script").count(), 1);
-          assert.deepEqual(dialogs, []);
-          assert.deepEqual(problems, []);
-          await close();
         },
       );
 
@@ -237,21 +245,20 @@ Deno.test({
         "bound to another address, the page is refused without the token and shown after a ?token= link",
         async () => {
           const token = "browser-test-token-0123456789";
-          const guarded = await startServe(xss, ["--host", "127.0.0.2"], {
+          const guarded = await serve(xss, ["--host", "127.0.0.2"], {
             CRUDE_LINK_TOKEN: token,
           });
-          serves.push(guarded);
-          const { page, close } = await newPage(browser);
-          const refused = await page.goto(guarded.url);
-          assert.equal(refused?.status(), 401);
-          assert.match(await page.textContent("body") ?? "", /needs its token/);
-          assert.equal(await page.locator("#runs").count(), 0);
-          const allowed = await page.goto(`${guarded.url}?token=${token}`);
-          assert.equal(allowed?.status(), 200);
-          assert.equal(page.url(), guarded.url, "the token is dropped from the address");
-          await page.locator("#runs tbody tr").first().waitFor();
-          assert.deepEqual(await badges(page), ["ok"]);
-          await close();
+          await inPage(browser, async (page) => {
+            const refused = await page.goto(guarded.url);
+            assert.equal(refused?.status(), 401);
+            assert.match(await page.textContent("body") ?? "", /needs its token/);
+            assert.equal(await page.locator("#runs").count(), 0);
+            const allowed = await page.goto(`${guarded.url}?token=${token}`);
+            assert.equal(allowed?.status(), 200);
+            assert.equal(page.url(), guarded.url, "the token is dropped from the address");
+            await page.locator("#runs tbody tr").first().waitFor();
+            assert.deepEqual(await badges(page), ["ok"]);
+          });
         },
       );
 
@@ -267,14 +274,12 @@ Deno.test({
         stepNames: ["fetch-a", "fetch-b", "merge"],
         offsets: [0, 0, 100],
       }]);
-      const parServed = await startServe(par);
-      serves.push(parServed);
+      const parServed = await serve(par);
 
-      await t.step(
+      await pageStep(
         "the timeline draws steps that ran at the same time as overlapping bars",
-        async () => {
-          const { page, close } = await newPage(browser);
-          await page.goto(`${parServed.url}runs/20261125T153000-0a0b`);
+        `${parServed.url}runs/20261125T153000-0a0b`,
+        async (page) => {
           await page.locator('.tl-bar[data-step="merge"]').waitFor();
           const box = async (step: string) =>
             (await page.locator(`.tl-bar[data-step="${step}"]`).boundingBox())!;
@@ -285,7 +290,6 @@ Deno.test({
           );
           assert.ok(a.y !== b.y, "on their own rows");
           assert.ok(merge.x >= a.x + a.width - 1, "merge after both");
-          await close();
         },
       );
       await Deno.remove(par, { recursive: true });

@@ -233,21 +233,14 @@ Deno.test("runDetail() shows a run whose crude-link is gone as interrupted, with
 });
 
 Deno.test("runDetail() says how a step ended in the words of the history and the log (formatExit), Slurm's reason included", () => {
-  const exits: ExitStatus[] = [
-    { kind: "exited", code: 3 },
-    { kind: "signaled", signal: "SIGKILL" },
-    { kind: "timed-out", afterMs: 90_000 },
-    { kind: "failed-to-start", message: "'nope' not found" },
-    { kind: "slurm", state: "NODE_FAIL", reason: "NodeDown" },
+  const cases: [ExitStatus, string][] = [
+    [{ kind: "exited", code: 3 }, "exit status 3"],
+    [{ kind: "signaled", signal: "SIGKILL" }, "killed by signal SIGKILL"],
+    [{ kind: "timed-out", afterMs: 90_000 }, "timed out after 1m 30s"],
+    [{ kind: "failed-to-start", message: "'nope' not found" }, "could not start: 'nope' not found"],
+    [{ kind: "slurm", state: "NODE_FAIL", reason: "NodeDown" }, "Slurm state NODE_FAIL (NodeDown)"],
   ];
-  const words = [
-    "exit status 3",
-    "killed by signal SIGKILL",
-    "timed out after 1m 30s",
-    "could not start: 'nope' not found",
-    "Slurm state NODE_FAIL (NodeDown)",
-  ];
-  exits.forEach((exit, i) => {
+  for (const [exit, words] of cases) {
     const d = runDetail(
       records({ endedAt: 1400, status: "failed" }, [
         attempt(0, null, { exit, outcome: exit.kind, durationMs: 100 }),
@@ -256,10 +249,10 @@ Deno.test("runDetail() says how a step ended in the words of the history and the
       2000,
     );
     assert.equal(d.steps[0].status, "failed", exit.kind);
-    assert.equal(d.steps[0].exit, words[i]);
+    assert.equal(d.steps[0].exit, words);
     assert.equal(d.steps[0].exit, formatExit(exit), "the one description of an exit");
-    assert.deepEqual(d.failedStep, { name: "prep", exit: words[i] });
-  });
+    assert.deepEqual(d.failedStep, { name: "prep", exit: words });
+  }
   // An attempt recorded as interrupted (by the crude-link that started after it died).
   const cut = runDetail(
     records({ endedAt: 1100, status: "interrupted" }, [
