@@ -204,7 +204,10 @@ export interface FileSystem {
    * renames it over the path, so a reader sees the old or the new content.
    */
   writeTextAtomic(path: string, text: string, options?: { mode?: number }): void;
-  /** Opens a file for reading (following symlinks); a folder is `is-a-directory`. */
+  /**
+   * Opens a regular file for reading (following symlinks): a folder is
+   * `is-a-directory`, a pipe, device or socket `other` (never waited on).
+   */
   openRead(path: string): ReadableFile;
   /** Opens a file for appending, creating it (not its folder) when missing. */
   openAppend(path: string): WritableFile;

@@ -88,6 +88,12 @@ function identityOf(info: Deno.FileInfo): string {
 }
 
 function readable(path: string): ReadableFile {
+  // Only regular files: opening a named pipe for reading waits for a writer, for ever.
+  const info = attempt("open", path, () => Deno.statSync(path));
+  if (info.isDirectory) throw new FsError("is-a-directory", "open", path, "it is a folder");
+  if (!info.isFile) {
+    throw new FsError("other", "open", path, "not a regular file (a pipe, device or socket)");
+  }
   const file = attempt("open", path, () => Deno.openSync(path, { read: true }));
   let open = true;
   const close = () => {
@@ -101,9 +107,7 @@ function readable(path: string): ReadableFile {
   };
   let identity: string;
   try {
-    const info = attempt("stat", path, () => file.statSync());
-    if (info.isDirectory) throw new FsError("is-a-directory", "open", path, "it is a folder");
-    identity = identityOf(info);
+    identity = identityOf(attempt("stat", path, () => file.statSync()));
   } catch (e) {
     close();
     throw e;

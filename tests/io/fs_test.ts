@@ -124,6 +124,14 @@ Deno.test("openRead reads byte ranges and knows its file by identity: the same a
     }
     assert.equal(fsError(() => fs.openRead(`${dir}/nope`)).kind, "not-found");
     assert.equal(fsError(() => fs.openRead(dir)).kind, "is-a-directory");
+    if (Deno.build.os !== "windows") {
+      // A named pipe nobody writes to: refused at once, not waited on.
+      assert.ok(new Deno.Command("mkfifo", { args: [`${dir}/pipe`] }).outputSync().success);
+      const pipe = fsError(() => fs.openRead(`${dir}/pipe`));
+      assert.equal(pipe.kind, "other");
+      assert.match(pipe.message, /not a regular file/);
+      assert.equal(fsError(() => fs.openRead("/dev/zero")).kind, "other");
+    }
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
