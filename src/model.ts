@@ -7,6 +7,7 @@
  */
 
 import type { Trigger } from "./cron/trigger.ts";
+import type { NotifyTarget } from "./notify/target.ts";
 import type { Diagnostic, SourcePos } from "./errors.ts";
 
 /**
@@ -114,6 +115,10 @@ export interface Pipeline {
   steps: Step[];
   /** The schedule, when the file has one. */
   cron?: CronSection;
+  /** Where notifications of runs go (`notify`), when the file has targets. */
+  notify?: NotifyTarget[];
+  /** Where Prometheus metrics are written (`metrics_file`), when given. */
+  metricsFile?: string;
   /** Things worth saying that do not stop the run. */
   warnings: Diagnostic[];
 }

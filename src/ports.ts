@@ -1,11 +1,12 @@
 /**
  * The edges of crude-link, all in one place: time, randomness, processes,
  * files, the console, signals, the failure dialog, this machine, the run
- * history, the schedule lock and the dashboard's HTTP server. The core
- * (config, cron, runner, schedule loop, run orchestration, sinks, the
- * dashboard) sees the world only through these interfaces; `src/io/`
- * implements each of them once for the real machine, and tests pass fakes
- * (a clock that jumps, a scripted spawner, an in-memory file system).
+ * history, the schedule lock, HTTP requests and the dashboard's HTTP
+ * server. The core (config, cron, runner, schedule loop, run orchestration,
+ * sinks, the dashboard) sees the world only through these interfaces;
+ * `src/io/` implements each of them once for the real machine, and tests
+ * pass fakes (a clock that jumps, a scripted spawner, an in-memory file
+ * system).
  *
  * @module
  */
@@ -63,6 +64,12 @@ export interface SpawnSpec {
   timeoutMs?: number;
   /** The step's name, for executors that label what they start. */
   label?: string;
+  /**
+   * Bytes for the child's standard input, which is closed after them (with
+   * `stdio: "pipe"`; without it stdin is /dev/null). A child that does not
+   * read them is not waited for.
+   */
+  input?: Uint8Array;
 }
 
 /** A started child process. */
@@ -347,6 +354,58 @@ export interface Host {
   which(name: string): string | undefined;
 }
 
+// ---- HTTP ----------------------------------------------------------------------
+
+/** One HTTP request (notifications, heartbeat pings). */
+export interface HttpRequest {
+  /** The method. */
+  method: "GET" | "POST";
+  /** An `http:` or `https:` URL. */
+  url: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** The body (POST). */
+  body?: string;
+  /** The whole exchange (connect, send, answer, body) ends after this long. */
+  timeoutMs: number;
+  /** At most this many bytes of the answer's body are read; the rest is never fetched. */
+  maxResponseBytes: number;
+  /** Ends the request early (crude-link is exiting). */
+  signal?: AbortSignal;
+}
+
+/** Why a request got no answer. */
+export type HttpFailureKind = "timeout" | "refused" | "dns" | "tls" | "aborted" | "other";
+
+/** What came back: an answer (any status), or why none came. */
+export type HttpResult =
+  | {
+    kind: "answer";
+    /** The status code (redirects are not followed: a 3xx is the answer). */
+    status: number;
+    /** The status text, e.g. `Internal Server Error`. */
+    statusText: string;
+    /** The body as text, at most `maxResponseBytes` of it. */
+    body: string;
+    /** True when the body was longer than what was read. */
+    truncated: boolean;
+    /** The `Location` header of a redirect. */
+    location?: string;
+  }
+  | {
+    kind: "failed";
+    /** Why. */
+    reason: HttpFailureKind;
+    /** In plain words, without the URL (it may hold a secret). */
+    message: string;
+  };
+
+/** Sends HTTP requests; never throws. */
+export interface Http {
+  /** Sends one request; resolves within its timeout, whatever the server does. */
+  request(request: HttpRequest): Promise<HttpResult>;
+}
+
 // ---- the run history -----------------------------------------------------------
 
 /** Run statuses: the runner's, plus `running` (not ended yet) and `interrupted`. */
@@ -554,8 +613,20 @@ export interface HistoryStore {
   attempts(runId: string): AttemptRecord[];
   /** The final step statuses of a run (empty until it ended). */
   runSteps(runId: string): RunStepRecord[];
+  /** The counts, last success and failure streak of one config's runs. */
+  runStats(configPath: string): RunStats;
   /** Closes the database (never throws). */
   close(): void;
+}
+
+/** How the runs of one config went, in numbers (for `status` and the metrics). */
+export interface RunStats {
+  /** How many runs ended in each way (and how many are `running`). */
+  counts: Record<RunStatus, number>;
+  /** The most recent run that ended `ok`. */
+  lastOk?: RunRecord;
+  /** How many runs ended other than `ok` since the last one that did (all of them, when none did). */
+  failureStreak: number;
 }
 
 /** Opens history databases. */
@@ -601,13 +672,11 @@ export interface ScheduleLocks {
    */
   tryAcquire(path: string, me: LockHolder): LockAttempt;
   /**
-   * Who the lock at `path` names as its holder, read without taking the
-   * lock or creating the file (taking it, even for a moment, could turn a
-   * scheduler away): undefined when there is no lock file, or it names
-   * nobody (released, or a winner still writing). A holder that was killed
-   * leaves its name behind: check that its process is alive. Never throws.
+   * Who the lock file at `path` names, without taking the lock or writing
+   * anything: its holder, or the last one when that process died without
+   * releasing it (a stale lock). Undefined when it names nobody or is missing.
    */
-  holder(path: string): LockHolder | undefined;
+  peek(path: string): LockHolder | undefined;
 }
 
 // ---- the dashboard's HTTP server -------------------------------------------------
@@ -692,6 +761,8 @@ export interface System {
   history: HistoryStores;
   /** The schedule locks. */
   locks: ScheduleLocks;
+  /** HTTP (notifications). */
+  http: Http;
   /** The dashboard's HTTP server. */
   httpServer: HttpServer;
 }

@@ -191,6 +191,23 @@ const REJECTED: { name: string; yaml: string }[] = [
     yaml: `cron: {crontab: '@daily', jitter: 172800}\n${STEP}steps:\n  - <<: *a\n`,
   },
   { name: "an unknown cron field", yaml: `cron:\n  hours: 1\n${STEP}steps:\n  - <<: *a\n` },
+  {
+    name: "a file:// webhook",
+    yaml: `notify:\n  - webhook: file:///etc/passwd\n${STEP}steps: [a]\n`,
+  },
+  {
+    name: "a notify target with two kinds",
+    yaml: `notify:\n  - webhook: http://x.test/\n    ping: http://y.test/\n${STEP}steps: [a]\n`,
+  },
+  {
+    name: "an unknown notify event",
+    yaml: `notify:\n  - ping: http://x.test/\n    on: [sucess]\n${STEP}steps: [a]\n`,
+  },
+  {
+    name: "a misspelt notify key",
+    yaml: `notify:\n  - webhok: http://x.test/\n${STEP}steps: [a]\n`,
+  },
+  { name: "a metrics_file list", yaml: `metrics_file: [a]\n${STEP}steps: [a]\n` },
   ...[
     ["hour", "24"],
     ["hour", "'24'"],

@@ -1,7 +1,7 @@
 /**
  * Builds the JSON Schema of the config file (schema/crude-link.schema.json)
- * from the loader's own tables: the allowed keys of the top level, of a step
- * and of `slurm`, and the cron fields with their ranges and names. Editors
+ * from the loader's own tables: the allowed keys of the top level, of a step,
+ * of `slurm` and of a `notify` target, and the cron fields with their ranges and names. Editors
  * that speak yaml-language-server use it to complete and check configs.
  *
  * ```sh
@@ -25,6 +25,14 @@ import {
 import { CRONTAB_FORM } from "../src/cron/crontab.ts";
 import { MAX_JITTER_SECONDS } from "../src/cron/options.ts";
 import { DATE_FORM } from "../src/cron/trigger.ts";
+import {
+  MAX_NOTIFY_RETRIES,
+  MAX_NOTIFY_TARGETS,
+  MAX_NOTIFY_TIMEOUT_MS,
+  NOTIFY_KINDS,
+  NOTIFY_TARGET_KEYS,
+} from "../src/config/notify_section.ts";
+import { NOTIFY_EVENTS } from "../src/notify/target.ts";
 
 /** Where the schema lives in the repository, relative to its root. */
 export const SCHEMA_PATH = "schema/crude-link.schema.json";
@@ -314,12 +322,78 @@ export function buildSchema(): JsonSchema {
     },
     executor: { $ref: "#/definitions/executor" },
     slurm: { $ref: "#/definitions/slurm" },
+    notify: {
+      description: "where to say that a run started, failed, succeeded or recovered: a list " +
+        "of webhook, ping (healthchecks.io) and command targets",
+      type: "array",
+      maxItems: MAX_NOTIFY_TARGETS,
+      items: { $ref: "#/definitions/notifyTarget" },
+    },
+    metrics_file: {
+      type: "string",
+      minLength: 1,
+      description: "write Prometheus metrics here (node_exporter's textfile collector reads " +
+        "*.prom files) at start-up and after every run",
+    },
   };
   if (Object.keys(topProperties).join() !== TOP_LEVEL_KEYS.join()) {
     throw new Error(
       "the schema's top-level keys differ from TOP_LEVEL_KEYS in src/config/validate.ts",
     );
   }
+
+  const httpUrl = (description: string): JsonSchema => ({
+    description,
+    anyOf: [
+      { type: "string", pattern: "^[hH][tT][tT][pP][sS]?://[^\\s]+$" },
+      { $ref: "#/definitions/interpolation" },
+    ],
+  });
+  const events: JsonSchema = {
+    description: `the events this target is sent: ${NOTIFY_EVENTS.join(", ")} ` +
+      "(default: failure and recovery; for a ping, all four)",
+    anyOf: [
+      { enum: [...NOTIFY_EVENTS] },
+      { type: "array", minItems: 1, items: { enum: [...NOTIFY_EVENTS] } },
+    ],
+  };
+  const notifyProperties: Record<string, JsonSchema> = {
+    webhook: httpUrl(
+      "POST the run as JSON (with a one-line `text`, as Slack, Mattermost and Teams show it) to this URL",
+    ),
+    ping: httpUrl(
+      "a healthchecks.io-style URL: URL/start when a run starts, URL on success, URL/fail on failure",
+    ),
+    command: argv(
+      "run this program (no shell) with the run in CRUDE_LINK_* variables and its JSON on stdin",
+    ),
+    on: events,
+    headers: {
+      description:
+        "extra HTTP headers; values may use ${oc.env:NAME} to keep tokens out of the file",
+      type: "object",
+      propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+      additionalProperties: stringish,
+    },
+    timeout: {
+      description: "give an attempt up after this long (default 10s, at most 5m)",
+      anyOf: [
+        { type: "number", exclusiveMinimum: 0, maximum: MAX_NOTIFY_TIMEOUT_MS / 1000 },
+        { type: "string", pattern: DURATION_PATTERN },
+        { $ref: "#/definitions/interpolation" },
+      ],
+    },
+    retries: {
+      description: "how often to try again after a failed attempt (default 2)",
+      ...orInterpolation({ type: "integer", minimum: 0, maximum: MAX_NOTIFY_RETRIES }),
+    },
+    name: { ...stringish, description: "what warnings call this target" },
+  };
+  if (Object.keys(notifyProperties).join() !== NOTIFY_TARGET_KEYS.join()) {
+    throw new Error("the schema's notify keys differ from NOTIFY_TARGET_KEYS");
+  }
+  // YAML 1.1, as crude-link reads a config, reads an unquoted `on:` key as True.
+  notifyProperties.True = { ...events, description: "`on:` as YAML 1.1 reads it" };
 
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
@@ -341,6 +415,18 @@ export function buildSchema(): JsonSchema {
         type: "object",
         properties: slurmProperties,
         additionalProperties: false,
+      },
+      notifyTarget: {
+        description: "a notification target: one of webhook, ping or command, and its options",
+        type: "object",
+        properties: notifyProperties,
+        additionalProperties: false,
+        anyOf: NOTIFY_KINDS.map((kind) => ({ required: [kind] })),
+        not: {
+          anyOf: [["webhook", "ping"], ["webhook", "command"], ["ping", "command"]].map((r) => ({
+            required: r,
+          })),
+        },
       },
       config: {
         description: "a step definition (its keys may be overridden where it is merged)",

@@ -6,6 +6,8 @@
 #   `fire`, which the example steps and the tests use.
 # - tmux (tests only, `setup.sh --test`): the tests drive the interactive
 #   dialog through a real pseudo terminal with it.
+# - python3-prometheus-client (tests only): a real Prometheus text-format
+#   parser reads the metrics file crude-link writes.
 # - chromium (`setup.sh --browser`, and with --test): Debian's headless
 #   browser, in which the dashboard's tests (`crude-link serve`) open the page
 #   through npm:playwright-core. Where apt cannot install it, those tests skip
@@ -40,6 +42,12 @@ done
 
 if $want_test && ! command -v tmux >/dev/null 2>&1; then
   apt_install tmux || echo "setup: tmux is missing and could not be installed; the terminal tests will skip" >&2
+fi
+
+if $want_test && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 &&
+  ! python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+  apt_install python3-prometheus-client ||
+    echo "setup: Python's prometheus_client is missing and could not be installed; the metrics parser tests will skip" >&2
 fi
 
 if $want_browser && [ ! -x /usr/bin/chromium ]; then

@@ -1,6 +1,6 @@
 /**
  * One `crude-link run`, wired together: the sinks (console, log file,
- * history), the state folder, `--resume`, the schedule lock, the stop
+ * history, notifications and metrics), the state folder, `--resume`, the schedule lock, the stop
  * signals and the failure dialog, around the runner and the schedule loop.
  * It reaches the machine only through the {@link System}'s ports, so run,
  * resume, the lock and the signal paths are tested in-process with fakes.
@@ -34,6 +34,7 @@ import { type RunOutcome, runPipeline } from "../run/runner.ts";
 import { runSchedule } from "../schedule/loop.ts";
 import { askWhatNext } from "./dialog.ts";
 import { hostInfo } from "./host.ts";
+import { startWatch, type Watch } from "./watch.ts";
 
 /** The log file of non-interactive mode. */
 export interface LogSettings {
@@ -65,6 +66,8 @@ export interface RunRequest {
   resume: boolean;
   /** With `resume`: even though the config changed. */
   force: boolean;
+  /** Where Prometheus metrics go (`--metrics-file`; default: the config's `metrics_file`). */
+  metricsFile?: string;
 }
 
 /**
@@ -88,6 +91,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
   const unsubscribe = watchSignals(system.signals, interactive, stop, say);
   let store: HistoryStore | undefined;
   let releaseLock: (() => void) | undefined;
+  let watch: Watch | undefined;
   try {
     const state = await openState(request, system, scheduled, say);
     store = state.store;
@@ -124,6 +128,18 @@ export async function runSession(request: RunRequest, system: System): Promise<n
       },
     );
     if (recorder) output.add(recorder.sink);
+    // After the history's sink: the metrics read what it has just written.
+    watch = startWatch({
+      pipeline,
+      metricsFile: request.metricsFile ?? pipeline.metricsFile,
+      configPath: state.configPath,
+      store,
+      scheduled,
+      interactive,
+      system,
+      say,
+    });
+    output.add(watch.sink);
     for (const id of state.recovered) {
       say(
         "warn",
@@ -186,6 +202,8 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     if (result.reason === "interrupted") return signalExitCode(stop.signal.reason);
     return result.last ? exitStatus(result.last) : 0;
   } finally {
+    // Notifications still on their way get up to their timeout.
+    await watch?.close();
     releaseLock?.();
     store?.close();
     // A console reader that does not read may delay the exit this long, no

@@ -6,18 +6,10 @@
  */
 
 import { colors } from "../ansi.ts";
-import { UserError } from "../errors.ts";
-import { describeHistoryError } from "../history/recorder.ts";
 import { historyPathIn, stateDirFor } from "../history/state.ts";
 import { formatDuration, formatExit } from "../log/format.ts";
-import {
-  type AttemptRecord,
-  FsError,
-  HistoryError,
-  type HistoryStore,
-  type RunRecord,
-  type System,
-} from "../ports.ts";
+import type { AttemptRecord, HistoryStore, RunRecord, System } from "../ports.ts";
+import { isGone, readHistory } from "./history_file.ts";
 
 /** The flags of `history`. */
 export interface HistoryFlags {
@@ -73,36 +65,17 @@ export function historyCommand(flags: HistoryFlags, system: System): number {
   const { out } = system.console;
   const dir = stateDirFor(flags.configFile, flags.stateDir);
   const path = historyPathIn(dir);
-  let found;
-  try {
-    found = system.fs.stat(path);
-  } catch (e) {
-    if (!(e instanceof FsError)) throw e;
-    throw new UserError(`cannot read the run history '${path}': ${e.reason}`, {
-      hint: "check the permissions of the state folder, or pass --state-dir DIR",
-    });
-  }
-  if (found === undefined) {
+  const views = readHistory(
+    system,
+    path,
+    (store) =>
+      store.recentRuns(flags.limit).map((run) =>
+        viewOf(run, store.attempts(run.id), store, isGone(system.host, run))
+      ),
+  );
+  if (views === undefined) {
     out.write(flags.json ? "[]\n" : `No runs recorded yet (no history in ${dir}/).\n`);
     return 0;
-  }
-  let views: RunView[];
-  let store: HistoryStore | undefined;
-  try {
-    store = system.history.open(path, "read-only");
-    const opened = store;
-    const gone = (run: RunRecord) =>
-      run.status === "running" && run.hostname === system.host.hostname &&
-      !system.host.isAlive(run.pid);
-    views = opened.recentRuns(flags.limit).map((run) =>
-      viewOf(run, opened.attempts(run.id), opened, gone(run))
-    );
-  } catch (e) {
-    if (!(e instanceof HistoryError)) throw e;
-    const { reason, hint } = describeHistoryError(e);
-    throw new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
-  } finally {
-    store?.close();
   }
   if (flags.json) {
     out.write(JSON.stringify(views, null, 2) + "\n");

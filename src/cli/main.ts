@@ -19,6 +19,7 @@ import type { InitFlags } from "./init.ts";
 import { completionsCommand, SHELLS } from "./completions.ts";
 import type { HistoryFlags } from "./history.ts";
 import type { ServeFlags } from "./serve.ts";
+import { NOTIFY_EVENTS, type NotifyEvent } from "../notify/target.ts";
 
 /** The version printed by `--version`. */
 const VERSION: string = denoJson.version;
@@ -144,6 +145,37 @@ Examples:
       },
     );
 
+  program.command("status")
+    .description(
+      "is the schedule running, when does it fire next, how did the last runs go " +
+        "(exit 0 ok, 1 the last run failed, 3 no scheduler)",
+    )
+    .addOption(configFileOption(false))
+    .addOption(stateDirOption())
+    .option("--json", "print the status as JSON")
+    .action(async (flags: { configFile?: string; stateDir?: string; json?: boolean }) => {
+      exitCode = await (await import("./status.ts")).statusCommand({
+        configFile: withTop(flags).configFile!,
+        stateDir: flags.stateDir,
+        json: flags.json ?? false,
+      }, system);
+    });
+
+  const notify = program.command("notify")
+    .description("test the config's notification targets (crude-link notify test)");
+  notify.command("test")
+    .description("send a sample of each event to every target and say what each answered")
+    .addOption(configFileOption(false))
+    .addOption(
+      new Option("--event <event>", "send only this event's sample").choices(NOTIFY_EVENTS),
+    )
+    .action(async (flags: { configFile?: string; event?: NotifyEvent }) => {
+      exitCode = await (await import("./notify.ts")).notifyTestCommand({
+        configFile: withTop(flags).configFile!,
+        event: flags.event,
+      }, system);
+    });
+
   program.command("export")
     .description("write the pipeline as sbatch scripts chained with afterok, and a submit.sh")
     .addArgument(new Argument("<target>", "what to export to").choices(["slurm"]))
@@ -261,7 +293,11 @@ function addRunOptions(cmd: Command, top: boolean): Command {
     .option("--run-now", "on a schedule, also run once at start-up")
     .addOption(stateDirOption())
     .option("--resume", "continue the last failed or interrupted run from its failed step")
-    .option("--force", "with --resume: resume even though the config changed");
+    .option("--force", "with --resume: resume even though the config changed")
+    .option(
+      "--metrics-file <path>",
+      "write Prometheus metrics here at start-up and after every run (over metrics_file)",
+    );
 }
 
 function stateDirOption(): Option {

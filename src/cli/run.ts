@@ -35,6 +35,8 @@ export interface RunFlags {
   resume?: boolean;
   /** With `resume`: resume even though the config changed. */
   force?: boolean;
+  /** Where Prometheus metrics go (over the config's `metrics_file`). */
+  metricsFile?: string;
 }
 
 /** Runs the pipeline (once, or on its schedule); returns the exit status. */
@@ -53,5 +55,6 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
     stateDir: flags.stateDir,
     resume: flags.resume ?? false,
     force: flags.force ?? false,
+    ...(flags.metricsFile === undefined ? {} : { metricsFile: flags.metricsFile }),
   }, system);
 }

@@ -8,12 +8,10 @@
 import { loadHost } from "../app/host.ts";
 import { readConfig } from "../config/load.ts";
 import { UsageError, UserError } from "../errors.ts";
-import { describeHistoryError } from "../history/recorder.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
 import { absolute, basename } from "../path.ts";
 import {
   FsError,
-  HistoryError,
   type HistoryStore,
   ListenError,
   type ListeningServer,
@@ -23,6 +21,7 @@ import {
 import { type ConfigInfo, createDashboard } from "../serve/app.ts";
 import { openLogSource } from "../serve/log_files.ts";
 import { ConfigRuns } from "../serve/runs.ts";
+import { openHistory } from "./history_file.ts";
 
 /** The flags of `serve`. */
 export interface ServeFlags {
@@ -109,7 +108,7 @@ export async function serveCommand(flags: ServeFlags, system: System): Promise<n
   const dir = stateDirFor(flags.configFile, flags.stateDir);
   const lockPath = lockPathFor(dir, configPath, await sha256(configPath));
   const historyPath = historyPathIn(dir);
-  const store = openHistory(historyPath, dir, flags.configFile, system);
+  const store = openDashboardHistory(historyPath, dir, flags.configFile, system);
   const warn = (text: string) => void console.err.write(`warning: ${text}\n`);
   // Subscribed before listening: from here on a stop signal ends it cleanly.
   let stopped!: (signal: StopSignal) => void;
@@ -120,7 +119,7 @@ export async function serveCommand(flags: ServeFlags, system: System): Promise<n
   const dashboard = createDashboard({
     runs: new ConfigRuns(store, configPath),
     log: openLogSource(fs, flags.logFile),
-    scheduler: { path: lockPath, read: () => system.locks.holder(lockPath) },
+    scheduler: { path: lockPath, read: () => system.locks.peek(lockPath) },
     config: configReader(flags.configFile, configPath, first, system),
     historyPath,
     clock: system.clock,
@@ -156,36 +155,20 @@ export async function serveCommand(flags: ServeFlags, system: System): Promise<n
 }
 
 /** Opens the history read-only, or says why it cannot be shown. */
-function openHistory(
+function openDashboardHistory(
   path: string,
   dir: string,
   configFile: string,
-  { fs, history }: System,
+  system: System,
 ): HistoryStore {
-  let found;
-  try {
-    found = fs.stat(path);
-  } catch (e) {
-    if (!(e instanceof FsError)) throw e;
-    throw new UserError(`cannot read the run history '${path}': ${e.reason}`, {
-      hint: "check the permissions of the state folder, or pass --state-dir DIR",
-    });
-  }
-  if (found === undefined) {
-    const run = `run the pipeline once (crude-link --config-file ${configFile})`;
-    throw new UserError(`no run history in '${dir}' (no ${basename(path)} there)`, {
-      hint: fs.exists(dir)
-        ? `${run}, or point --state-dir at the folder that has ${basename(path)}`
-        : `the folder does not exist: ${run}, or pass --state-dir`,
-    });
-  }
-  try {
-    return history.open(path, "read-only");
-  } catch (e) {
-    if (!(e instanceof HistoryError)) throw e;
-    const { reason, hint } = describeHistoryError(e);
-    throw new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
-  }
+  const store = openHistory(system, path);
+  if (store) return store;
+  const run = `run the pipeline once (crude-link --config-file ${configFile})`;
+  throw new UserError(`no run history in '${dir}' (no ${basename(path)} there)`, {
+    hint: system.fs.exists(dir)
+      ? `${run}, or point --state-dir at the folder that has ${basename(path)}`
+      : `the folder does not exist: ${run}, or pass --state-dir`,
+  });
 }
 
 /** Reads the config again when it changed; a config broken meanwhile is shown with why. */

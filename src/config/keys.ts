@@ -20,6 +20,8 @@ export const TOP_LEVEL_KEYS = [
   "python",
   "executor",
   "slurm",
+  "notify",
+  "metrics_file",
 ] as const;
 
 /** Keys allowed in a step definition. */
@@ -64,6 +66,9 @@ const KNOWN_MISTAKES: Record<string, string> = {
   cmd: "use 'command' (an argv list) or 'script'",
   environment: "environment variables go under 'env'",
   retry: "the number of retries goes under 'retries'",
+  notifications: "notification targets go under 'notify'",
+  alerts: "notification targets go under 'notify'",
+  metrics: "the Prometheus metrics file goes under 'metrics_file'",
 };
 
 /** A likely meant word, for words short enough to compare (a key of a megabyte is not). */

@@ -153,6 +153,27 @@ export function entryOf(map: MapNode, key: string): MapEntry | undefined {
   return index.get(key);
 }
 
+/**
+ * Calls `visit` on every scalar of the tree, in file order, once each
+ * (aliases are followed; a node reached twice is visited once). Iterative:
+ * no depth is too deep.
+ */
+export function forEachScalar(root: ValueNode, visit: (node: ScalarNode) => void): void {
+  const seen = new Set<ValueNode>();
+  const stack: ValueNode[] = [root];
+  while (stack.length > 0) {
+    const node = deref(stack.pop()!);
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.kind === "scalar") visit(node);
+    else if (node.kind === "seq") {
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    } else if (node.kind === "map") {
+      for (let i = node.entries.length - 1; i >= 0; i--) stack.push(node.entries[i].value);
+    }
+  }
+}
+
 /** A short description of a node's kind, for "expected X, found Y" messages. */
 export function describe(node: ValueNode | undefined): string {
   if (node === undefined) return "nothing";

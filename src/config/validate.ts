@@ -9,7 +9,8 @@
  *
  * The section readers are small: the top level here, `configs` and `steps`
  * in steps.ts, values in values.ts, `slurm` in slurm_section.ts, `cron` in
- * cron_section.ts; all report to one {@link Collector}. Pure: the checks
+ * cron_section.ts, `notify` in notify_section.ts, `metrics_file` in
+ * metrics_file.ts; all report to one {@link Collector}. Pure: the checks
  * that need the file system (does the script exist?) are done by `load.ts`
  * on the steps this returns.
  *
@@ -22,6 +23,8 @@ import { Collector } from "./collector.ts";
 import { readCron } from "./cron_section.ts";
 import { checkKeys, suggest, TOP_LEVEL_KEYS } from "./keys.ts";
 import type { ParsedYaml } from "./parse.ts";
+import { readMetricsFile } from "./metrics_file.ts";
+import { readNotify } from "./notify_section.ts";
 import { readSlurm } from "./slurm_section.ts";
 import { readConfigs, readSteps, type StepRead, STEPS_HINT } from "./steps.ts";
 import {
@@ -31,7 +34,7 @@ import {
   describe,
   type DocumentTransform,
   entryOf,
-  type ScalarNode,
+  forEachScalar,
   type ValueNode,
 } from "./tree.ts";
 import { Values } from "./values.ts";
@@ -89,12 +92,12 @@ export function validateDocument(
   out: Collector,
 ): ValidationResult {
   const values = new Values(doc, options.env ?? {}, out);
-  const { steps, cron } = readTopLevel(doc, values, out, options.timeZone);
+  const { steps, cron, watch } = readTopLevel(doc, values, out, options.timeZone, options.env);
   const errors = out.errors();
   const warnings = out.warnings();
   const complete = steps.every((s) => s.complete);
   const pipeline: Pipeline | undefined = errors.length === 0 && complete
-    ? { configFile: doc.file, steps: steps.map((s) => s.step), cron, warnings }
+    ? { configFile: doc.file, steps: steps.map((s) => s.step), cron, ...watch, warnings }
     : undefined;
   return { pipeline, steps: steps.map((s) => s.step), errors, warnings };
 }
@@ -105,7 +108,8 @@ function readTopLevel(
   values: Values,
   out: Collector,
   timeZone: string,
-): { steps: StepRead[]; cron?: CronSection } {
+  env: Record<string, string | undefined> = {},
+): { steps: StepRead[]; cron?: CronSection; watch?: Pick<Pipeline, "notify" | "metricsFile"> } {
   const root = deref(doc.root);
   const none = { steps: [] };
   if (root.kind === "broken") return none;
@@ -129,6 +133,14 @@ function readTopLevel(
   const slurm = readSlurm(get("slurm"), values, out);
   const configs = readConfigs(get("configs"), values, out);
   const cron = readCron(get("cron"), values, out, timeZone);
+  const notify = readNotify(get("notify"), values, out, doc.root, env);
+  const metricsFile = readMetricsFile(get("metrics_file"), values, out);
+  const watch = {
+    ...(notify?.length ? { notify } : {}),
+    ...(metricsFile.ok && metricsFile.value !== undefined
+      ? { metricsFile: metricsFile.value }
+      : {}),
+  };
   checkEveryInterpolation(doc.root, values);
 
   const stepsEntry = get("steps");
@@ -141,7 +153,7 @@ function readTopLevel(
         STEPS_HINT,
       );
     }
-    return { steps: [], cron };
+    return { steps: [], cron, watch };
   }
   const steps = readSteps(
     stepsEntry,
@@ -154,25 +166,14 @@ function readTopLevel(
     values,
     out,
   );
-  return { steps, cron };
+  return { steps, cron, watch };
 }
 
 /** Resolves every interpolation in the file, used or not, so that typos show before a run. */
 function checkEveryInterpolation(root: ValueNode, values: Values): void {
-  const seen = new Set<ValueNode>();
-  const stack: ValueNode[] = [root];
-  while (stack.length > 0) {
-    const node = deref(stack.pop()!);
-    if (seen.has(node)) continue;
-    seen.add(node);
-    if (node.kind === "scalar") {
-      if (typeof node.value === "string" && Interpolator.has(node.value)) {
-        values.checkInterpolation(node as ScalarNode);
-      }
-    } else if (node.kind === "seq") {
-      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
-    } else if (node.kind === "map") {
-      for (let i = node.entries.length - 1; i >= 0; i--) stack.push(node.entries[i].value);
+  forEachScalar(root, (node) => {
+    if (typeof node.value === "string" && Interpolator.has(node.value)) {
+      values.checkInterpolation(node);
     }
-  }
+  });
 }

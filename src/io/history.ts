@@ -26,6 +26,7 @@ import {
   type RunCursor,
   type RunPage,
   type RunRecord,
+  type RunStats,
   type RunStatus,
   type RunStepRecord,
 } from "../ports.ts";
@@ -553,6 +554,40 @@ class SqliteHistory implements HistoryStore {
         status: r.status as StepResult["status"],
       }))
     );
+  }
+
+  runStats(configPath: string): RunStats {
+    const counts: Record<RunStatus, number> = {
+      running: 0,
+      ok: 0,
+      failed: 0,
+      aborted: 0,
+      interrupted: 0,
+    };
+    if (!this.#hasTables) return { counts, failureStreak: 0 };
+    return this.#try(() => {
+      const rows = this.#sql(
+        "SELECT status, COUNT(*) AS n FROM runs WHERE config_path = ? GROUP BY status",
+      ).all(configPath) as Row[];
+      for (const r of rows) {
+        if (Object.hasOwn(counts, r.status as string)) {
+          counts[r.status as RunStatus] = Number(r.n);
+        }
+      }
+      const lastOk = this.#sql(
+        `SELECT * FROM runs WHERE config_path = ? AND status = 'ok'
+         ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+      ).get(configPath) as Row | undefined;
+      const streak = this.#sql(
+        `SELECT COUNT(*) AS n FROM runs WHERE config_path = ? AND status NOT IN ('ok', 'running')
+           AND started_at > ?`,
+      ).get(configPath, lastOk ? lastOk.started_at as number : -1) as Row;
+      return {
+        counts,
+        ...(lastOk ? { lastOk: runRecord(lastOk) } : {}),
+        failureStreak: Number(streak.n),
+      };
+    });
   }
 }
 

@@ -7,7 +7,7 @@
  *
  * The file itself stays: removing it would let a process that opened it
  * before the removal and one that creates it afresh both win. Reading who
- * holds a lock ({@link ScheduleLocks.holder}) only reads the file.
+ * holds a lock ({@link ScheduleLocks.peek}) only reads the file.
  *
  * @module
  */
@@ -41,7 +41,7 @@ export function fileLocks(fs: FileSystem): ScheduleLocks {
       }
       return { acquired: true, release: () => release(file) };
     },
-    holder: (path: string) => readHolder(fs, path),
+    peek: (path) => readHolder(fs, path),
   };
 }
 
@@ -75,12 +75,15 @@ function readHolder(fs: FileSystem, path: string): LockHolder | undefined {
   }
   try {
     const info = JSON.parse(text);
-    if (!Number.isInteger(info?.pid) || typeof info?.hostname !== "string") return undefined;
+    if (
+      !Number.isInteger(info?.pid) || typeof info?.hostname !== "string" ||
+      typeof info?.since !== "string"
+    ) return undefined;
     return {
       pid: info.pid,
       hostname: info.hostname,
       configPath: String(info.configPath ?? ""),
-      since: String(info.since ?? ""),
+      since: info.since,
     };
   } catch {
     return undefined;

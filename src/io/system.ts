@@ -21,6 +21,7 @@ import type {
 } from "../ports.ts";
 import { systemConsole } from "./console.ts";
 import { systemFileSystem } from "./fs.ts";
+import { systemHttp } from "./http.ts";
 import { sqliteHistory } from "./history.ts";
 import { denoHttpServer } from "./http_server.ts";
 import { fileLocks } from "./lock.ts";
@@ -44,7 +45,7 @@ const systemSpawner: Spawner = {
         args,
         cwd: spec.cwd,
         env: spec.env,
-        stdin: spec.stdio === "pipe" ? "null" : "inherit",
+        stdin: spec.stdio === "pipe" ? (spec.input ? "piped" : "null") : "inherit",
         stdout: spec.stdio === "pipe" ? "piped" : "inherit",
         stderr: spec.stdio === "pipe" ? "piped" : "inherit",
         detached: ownGroup(spec.ownProcessGroup, OS),
@@ -52,6 +53,7 @@ const systemSpawner: Spawner = {
     } catch (e) {
       return notStarted(program, e, spec.cwd);
     }
+    if (spec.stdio === "pipe" && spec.input) feed(child.stdin, spec.input);
     const status: Promise<ExitStatus> = child.status.then((s) =>
       s.signal ? { kind: "signaled", signal: s.signal } : { kind: "exited", code: s.code }
     );
@@ -91,6 +93,15 @@ const systemSpawner: Spawner = {
     };
   },
 };
+
+/**
+ * Writes `input` to a child's stdin in the background and closes it. A child
+ * that ends or closes its stdin first (EPIPE) is no error: nothing waits.
+ */
+function feed(stdin: WritableStream<Uint8Array>, input: Uint8Array): void {
+  const writer = stdin.getWriter();
+  writer.write(input).then(() => writer.close()).catch(() => writer.abort().catch(() => {}));
+}
 
 /**
  * The processes below `pid` (children, their children, …), from /proc on
@@ -341,6 +352,7 @@ export function createSystem(): System {
     host,
     history: sqliteHistory,
     locks: fileLocks(systemFileSystem),
+    http: systemHttp,
     httpServer: denoHttpServer,
   };
 }

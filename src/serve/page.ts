@@ -264,13 +264,13 @@ export const APP_JS = String.raw`"use strict";
   function renderScheduler(s, scheduled) {
     var p = $("scheduler");
     p.textContent = "";
-    var state = el("span", "badge " + (s.state === "running" ? "s-ok" : s.state === "gone" ? "s-interrupted" : "s-other"));
+    var state = el("span", "badge " + (s.state === "running" ? "s-ok" : s.state === "stale" ? "s-interrupted" : "s-other"));
     state.textContent = s.state === "running" ? "running" :
       s.state === "elsewhere" ? "on another machine" : "not running";
     p.appendChild(state);
     var text = "";
     if (s.state === "running") text = " pid " + s.pid + " since " + fmtTime(s.since);
-    else if (s.state === "gone") text = " the last scheduler, pid " + s.pid + " (since " + fmtTime(s.since) + "), is gone (killed, or the machine restarted)";
+    else if (s.state === "stale") text = " stale lock: its scheduler, pid " + s.pid + " (since " + fmtTime(s.since) + "), is gone (killed, or the machine restarted); nothing needs cleaning up";
     else if (s.state === "elsewhere") text = " pid " + s.pid + " on " + s.hostname + " since " + fmtTime(s.since);
     else text = scheduled ? " no crude-link --non-interactive holds this config's schedule" : " (the config has no schedule)";
     p.appendChild(document.createTextNode(text));

@@ -2,7 +2,7 @@
  * What the dashboard reads, besides the history (the HistoryStore port,
  * through `runs.ts`): the log file ({@link LogSource}, made over the
  * FileSystem port by `log_files.ts`) and the schedule lock
- * ({@link SchedulerSource}, the ScheduleLocks port's `holder`). Types only;
+ * ({@link SchedulerSource}, the ScheduleLocks port's `peek`). Types only;
  * tests pass fakes.
  *
  * @module

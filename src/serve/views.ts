@@ -235,13 +235,13 @@ export function parseCursor(text: string): RunCursor | undefined {
 /** Whether a scheduler runs for the config, from its lock. */
 export interface SchedulerView {
   /**
-   * `running` (the lock's process is alive), `gone` (the lock file names a
-   * process that no longer exists: a scheduler that was killed; the kernel
-   * released its lock, so nothing is running and the next scheduler
-   * starts), `elsewhere` (held from another machine: cannot be checked from
-   * here) or `none` (nobody holds it).
+   * `running` (the lock's process is alive), `stale` (the lock file names
+   * a process that no longer exists: a scheduler that was killed; the
+   * kernel released its lock, so nothing runs and nothing needs cleaning
+   * up; `crude-link status` says the same), `elsewhere` (held from another
+   * machine: cannot be checked from here) or `none` (nobody holds it).
    */
-  state: "running" | "gone" | "elsewhere" | "none";
+  state: "running" | "stale" | "elsewhere" | "none";
   /** The lock holder's process id. */
   pid?: number;
   /** The lock holder's machine. */
@@ -263,7 +263,7 @@ export function schedulerView(
     ? "elsewhere"
     : live.isAlive(lock.pid)
     ? "running"
-    : "gone";
+    : "stale";
   return { state, pid: lock.pid, hostname: lock.hostname, since: lock.since, lockFile };
 }
 

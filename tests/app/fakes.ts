@@ -30,6 +30,7 @@ import {
   type RunningProcess,
   type RunPage,
   type RunRecord,
+  type RunStats,
   type RunStepRecord,
   type Signals,
   type Spawner,
@@ -315,6 +316,19 @@ export class MemoryHistory implements HistoryStore {
     this.#check("runSteps");
     return this.steps.filter((s) => s.runId === runId);
   }
+  runStats(configPath: string): RunStats {
+    this.#check("runStats");
+    const mine = this.runs.filter((r) => r.configPath === configPath);
+    const counts = { running: 0, ok: 0, failed: 0, aborted: 0, interrupted: 0 };
+    for (const r of mine) counts[r.status]++;
+    const lastOk = mine.findLast((r) => r.status === "ok");
+    const after = lastOk ? mine.slice(mine.indexOf(lastOk) + 1) : mine;
+    return {
+      counts,
+      ...(lastOk ? { lastOk } : {}),
+      failureStreak: after.filter((r) => r.status !== "ok" && r.status !== "running").length,
+    };
+  }
   close(): void {}
 }
 
@@ -436,6 +450,10 @@ export function fakeMachine(options: {
     host,
     history: histories,
     locks: fileLocks(fs),
+    http: {
+      request: () =>
+        Promise.resolve({ kind: "failed", reason: "refused", message: "no network here" }),
+    },
     httpServer,
   };
   return {

@@ -309,7 +309,7 @@ Deno.test("/api/runs/<id> and its output; an unknown run is a 404 that says so",
   await closeAll(t.dashboard);
 });
 
-Deno.test("/api/overview says whether a scheduler holds the lock, and when the one it names is gone", async () => {
+Deno.test("/api/overview says whether a scheduler holds the lock, and when the one it names is gone (a stale lock)", async () => {
   const t = setup();
   const view = async () => (await (await t.get("/api/overview")).json()).scheduler;
   assert.equal((await view()).state, "none");
@@ -327,7 +327,7 @@ Deno.test("/api/overview says whether a scheduler holds the lock, and when the o
     lockFile: "/srv/.crude-link/scheduler.lock",
   });
   t.setLock({ pid: 999999, hostname: "here", configPath: "/srv/config.yaml", since: "x" });
-  assert.equal((await view()).state, "gone");
+  assert.equal((await view()).state, "stale");
   await closeAll(t.dashboard);
 });
 

@@ -277,7 +277,7 @@ Deno.test("page cursors read back what they wrote, and refuse anything else", ()
   }
 });
 
-Deno.test("schedulerView() tells running, gone (a killed scheduler's name left in the file), elsewhere and none apart", () => {
+Deno.test("schedulerView() tells running, stale (a killed scheduler's name left in the file), elsewhere and none apart", () => {
   const lock = {
     pid: 7,
     hostname: "here",
@@ -285,7 +285,7 @@ Deno.test("schedulerView() tells running, gone (a killed scheduler's name left i
     since: "2026-11-25T15:30:00.000Z",
   };
   assert.equal(schedulerView(lock, "l", live([7])).state, "running");
-  assert.equal(schedulerView(lock, "l", live([])).state, "gone");
+  assert.equal(schedulerView(lock, "l", live([])).state, "stale");
   assert.equal(schedulerView({ ...lock, hostname: "gpu2" }, "l", live([])).state, "elsewhere");
   assert.deepEqual(schedulerView(undefined, "l", live([])), { state: "none", lockFile: "l" });
 });
