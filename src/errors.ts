@@ -10,7 +10,7 @@
 export interface SourcePos {
   /** The file as the user named it. */
   file: string;
-  /** 1-based line. */
+  /** 1-based line; 0 for a place that has no lines (a command-line override). */
   line: number;
   /** 1-based column. */
   col: number;
@@ -50,12 +50,16 @@ export function renderProblem(
   return hint ? `${head}\n  hint: ${hint}` : head;
 }
 
-/** Formats a diagnostic as `file:line:col: error: message` and its hint line. */
+/**
+ * Formats a diagnostic as `file:line:col: error: message` and its hint line.
+ * A place without lines (line 0: a command-line override) is named alone.
+ */
 export function formatDiagnostic(
   d: Diagnostic,
   severity: "error" | "warning" = "error",
 ): string {
-  return renderProblem(severity, d.message, d.hint, `${d.pos.file}:${d.pos.line}:${d.pos.col}`);
+  const { file, line, col } = d.pos;
+  return renderProblem(severity, d.message, d.hint, line === 0 ? file : `${file}:${line}:${col}`);
 }
 
 /** Options of a {@link UserError}. */
@@ -102,7 +106,8 @@ export class ConfigError extends UserError {
   /** Every problem, then a count line when there is more than one. */
   override render(): string {
     const n = this.diagnostics.length;
-    const file = this.diagnostics[0]?.pos.file;
+    // The config file, also when an override's problem comes first.
+    const file = (this.diagnostics.find((d) => d.pos.line > 0) ?? this.diagnostics[0])?.pos.file;
     return this.message + (n > 1 ? `\n${n} problems in ${file}; nothing was run` : "");
   }
 }

@@ -162,6 +162,8 @@ export type RunEvent =
     configFile: string;
     trigger: "manual" | "cron" | "resume";
     stepCount: number;
+    /** The command-line overrides the config was read with, as typed. */
+    overrides?: string[];
   }
   | {
     type: "step-start";

@@ -317,6 +317,11 @@ export interface DialogInput {
   firstStep: string;
   /** The next step's name, when there is one (for "skip"). */
   nextStep?: string;
+  /**
+   * False when the failed step is no longer in the config (it was edited
+   * while the dialog was open): "rerun step" is not offered.
+   */
+  canRerunStep?: boolean;
 }
 
 /** The dialog's answer, or `interrupted` when the user pressed Ctrl-C at it. */
@@ -435,6 +440,8 @@ export interface RunRecord {
   hostname: string;
   /** The pipeline's step names, in order, when the run started. */
   stepNames: string[];
+  /** The command-line overrides it ran with, as typed, in order (`--resume` applies them again). */
+  overrides: string[];
 }
 
 /** What is recorded when a run starts (its end comes later). */
@@ -566,7 +573,7 @@ export interface HistoryStore {
     id: string,
     update: Pick<
       NewRun,
-      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames"
+      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames" | "overrides"
     >,
   ): void;
   /** Records the start of an attempt; returns its id. */

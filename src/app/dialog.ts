@@ -1,15 +1,20 @@
 /**
  * What happens after a step failed: stop (non-interactive mode, or no
- * terminal to ask at), or report the failure and ask at the terminal.
+ * terminal to ask at), or report the failure and ask at the terminal. A
+ * rerun reads the config file again first (the usual fix for a failed step
+ * is editing a value in it): when it no longer loads, its problems are
+ * shown and the dialog asks again, with nothing run; when the failed step
+ * is no longer in it, that is said and the other choices are offered.
  *
  * @module
  */
 
 import { colors } from "../ansi.ts";
+import { UserError } from "../errors.ts";
 import { escapeControl, formatDuration, formatExit } from "../log/format.ts";
 import type { Pipeline } from "../model.ts";
 import type { FailureChoice, System } from "../ports.ts";
-import type { StepFailure } from "../run/runner.ts";
+import type { FailureDecision, StepFailure } from "../run/runner.ts";
 
 /** What the dialog needs besides the failure. */
 export interface DialogContext {
@@ -27,13 +32,19 @@ export interface DialogContext {
   settle(): Promise<void>;
   /** Aborted when crude-link must stop; aborted with `SIGINT` by Ctrl-C at the menu. */
   stop: AbortController;
+  /**
+   * Reads the config again, with the run's overrides and selection, for a
+   * rerun; throws a {@link UserError} when it no longer loads. Without it,
+   * a rerun runs the pipeline as it was read at the start.
+   */
+  reread?: () => Promise<Pipeline>;
 }
 
 /** After a failed step: stop (non-interactive, or no terminal), or ask at the terminal. */
 export async function askWhatNext(
   failure: StepFailure,
   ctx: DialogContext,
-): Promise<FailureChoice> {
+): Promise<FailureDecision> {
   const { console } = ctx.system;
   if (!ctx.interactive) return "stop";
   if (!console.stdinIsTerminal) {
@@ -46,18 +57,57 @@ export async function askWhatNext(
   await ctx.settle();
   console.out.write(failureReport(failure, ctx.color));
   const steps = ctx.pipeline.steps;
-  const answer = await ctx.system.prompter({
-    step: failure.step.name,
-    firstStep: steps[0].name,
-    nextStep: steps[failure.step.index + 1]?.name,
-  }, ctx.stop.signal);
-  if (answer !== "interrupted") return answer;
-  console.out.write(SHOW_CURSOR);
-  // Closed by a stop signal (the runner ends the run as interrupted by it),
-  // or by Ctrl-C at the menu.
-  if (!ctx.stop.signal.aborted) ctx.stop.abort("SIGINT");
-  return "abort";
+  const name = failure.step.name;
+  const at = steps.findIndex((s) => s.name === name);
+  let canRerunStep = true;
+  for (;;) {
+    const answer = await ctx.system.prompter({
+      step: name,
+      firstStep: steps[0].name,
+      nextStep: steps[at + 1]?.name,
+      ...(canRerunStep ? {} : { canRerunStep }),
+    }, ctx.stop.signal);
+    if (answer === "interrupted") {
+      console.out.write(SHOW_CURSOR);
+      // Closed by a stop signal (the runner ends the run as interrupted by
+      // it), or by Ctrl-C at the menu.
+      if (!ctx.stop.signal.aborted) ctx.stop.abort("SIGINT");
+      ctx.say("warn", `The dialog for step '${name}' was closed; aborting`);
+      return "abort";
+    }
+    ctx.say("info", `Chosen at the dialog: ${CHOICES[answer](name)}`);
+    if ((answer !== "rerun-step" && answer !== "rerun-pipeline") || !ctx.reread) return answer;
+    let pipeline: Pipeline;
+    try {
+      pipeline = await ctx.reread();
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      ctx.say("error", e.render());
+      ctx.say("warn", "The config file does not load, so nothing was run: fix it and choose again");
+      await ctx.settle();
+      continue;
+    }
+    if (answer === "rerun-step" && !pipeline.steps.some((s) => s.name === name)) {
+      ctx.say(
+        "warn",
+        `Step '${name}' is no longer in the config, so it cannot be rerun: choose another way on`,
+      );
+      await ctx.settle();
+      canRerunStep = false;
+      continue;
+    }
+    return { choice: answer, pipeline };
+  }
 }
+
+/** Each choice in the words of the log. */
+const CHOICES: Record<FailureChoice, (step: string) => string> = {
+  "rerun-step": (step) => `rerun step '${step}'`,
+  "rerun-pipeline": () => "rerun the whole pipeline",
+  skip: (step) => `skip '${step}'`,
+  abort: () => "abort",
+  stop: () => "stop",
+};
 
 const SHOW_CURSOR = "\x1b[?25h";
 

@@ -15,12 +15,12 @@ import { createHistoryRecorder, describeHistoryError, newRunId } from "../histor
 import type { HistoryRecorder } from "../history/recorder.ts";
 import { planResume, type ResumePlan } from "../history/resume.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
+import { lineDiff } from "../history/diff.ts";
 import { wantColor } from "../ansi.ts";
 import { escapeControl } from "../log/format.ts";
 import { openRunLog, type RunLog } from "../log/run_log.ts";
 import { createConsoleSink } from "../log/sinks.ts";
 import type { Pipeline, RunEvent, Sink } from "../model.ts";
-import { absolute } from "../path.ts";
 import {
   FsError,
   HistoryError,
@@ -35,8 +35,9 @@ import { runSchedule } from "../schedule/loop.ts";
 import { askWhatNext } from "./dialog.ts";
 import { hostInfo } from "./host.ts";
 import { startWatch, type Watch } from "./watch.ts";
+import { configPathOf } from "./last_run.ts";
 
-/** The log file of non-interactive mode. */
+/** The log file (non-interactive mode, or an explicit `--log-file` at a terminal). */
 export interface LogSettings {
   /** Its path. */
   path: string;
@@ -54,8 +55,21 @@ export interface RunRequest {
   configText: string;
   /** Ask at the terminal when a step fails; false: `--non-interactive`. */
   interactive: boolean;
-  /** The log file (non-interactive mode only). */
+  /** The log file: always in non-interactive mode, else with {@link logAtTerminal}. */
   log: LogSettings;
+  /**
+   * Interactive mode writes crude-link's own events (starts, ends,
+   * failures, the dialog's choices, the summary) to the log too (an
+   * explicit `--log-file`); the steps' output stays on the terminal.
+   */
+  logAtTerminal?: boolean;
+  /** The command-line overrides the pipeline was read with (shown at the start, recorded). */
+  overrides?: readonly string[];
+  /**
+   * Reads the config file again, with the same overrides and selection (the
+   * dialog's reruns); throws a UserError when it no longer loads.
+   */
+  reload?: () => { pipeline: Pipeline; text: string };
   /** On a schedule, go on after a failed run. */
   keepRunning: boolean;
   /** On a schedule, also run once at start-up. */
@@ -80,9 +94,11 @@ export interface RunRequest {
 export async function runSession(request: RunRequest, system: System): Promise<number> {
   const { pipeline, interactive } = request;
   const { clock } = system;
+  const logging = !interactive || request.logAtTerminal === true;
+  const overrides = [...request.overrides ?? []];
   const scheduled = !interactive && pipeline.cron !== undefined && !request.resume;
   const color = wantColor(system.console.out.isTerminal, system.host.env);
-  const output = openOutput(request, system, color);
+  const output = openOutput(request, system, color, logging);
   const say = (level: "info" | "warn" | "error", text: string) =>
     output.sink({ type: "message", level, text } satisfies RunEvent, clock.nowMs());
   // Subscribed before anything waits, so that no signal ends crude-link
@@ -110,7 +126,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     }
     // The log opens once the lock is held: a second scheduler is told
     // about the schedule, not about the log. What was said before goes to it now.
-    if (!interactive) output.openLog(clock.nowMs());
+    if (logging) output.openLog(clock.nowMs());
     const recorder = store && createHistoryRecorder(
       store,
       {
@@ -118,6 +134,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         configHash: state.configHash,
         configText: request.configText,
         stepNames: pipeline.steps.map((s) => s.name),
+        overrides,
         pid: system.host.pid,
         hostname: system.host.hostname,
       },
@@ -140,6 +157,25 @@ export async function runSession(request: RunRequest, system: System): Promise<n
       say,
     });
     output.add(watch.sink);
+    // The dialog's reruns read the config again; the run goes on with what it read.
+    let current = { pipeline, text: request.configText };
+    const reread = request.reload && (async () => {
+      const loaded = request.reload!();
+      const changes = lineDiff(current.text, loaded.text);
+      say(
+        "info",
+        changes.length === 0
+          ? `Read '${pipeline.configFile}' again: unchanged`
+          : `Read '${pipeline.configFile}' again; it changed:\n${changes.join("\n")}`,
+      );
+      current = loaded;
+      recorder?.configChanged({
+        configHash: await sha256(loaded.text),
+        configText: loaded.text,
+        stepNames: loaded.pipeline.steps.map((s) => s.name),
+      });
+      return loaded.pipeline;
+    });
     for (const id of state.recovered) {
       say(
         "warn",
@@ -160,14 +196,15 @@ export async function runSession(request: RunRequest, system: System): Promise<n
       runPipeline(pipeline, {
         spawner: system.spawner,
         clock,
-        sink: output.sink,
+        sink: overrides.length === 0 ? output.sink : withOverridesShown(output.sink, overrides),
         launch: makeLauncher(hostInfo(system), {
           stdio: interactive ? "inherit" : "pipe",
           baseDir: system.host.cwd,
         }),
         onFailure: (failure) =>
           askWhatNext(failure, {
-            pipeline,
+            pipeline: current.pipeline,
+            reread,
             system,
             interactive,
             color,
@@ -211,6 +248,11 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     await output.close(stop.signal.aborted ? 1000 : 5000);
     unsubscribe();
   }
+}
+
+/** The sink, with the overrides added to each run's start (for its log line). */
+function withOverridesShown(sink: Sink, overrides: string[]): Sink {
+  return (event, atMs) => sink(event.type === "run-start" ? { ...event, overrides } : event, atMs);
 }
 
 /** The exit status of a run stopped by a signal: 128 + its number. */
@@ -292,7 +334,12 @@ interface Output {
   close(timeoutMs: number): Promise<void>;
 }
 
-function openOutput(request: RunRequest, system: System, color: boolean): Output {
+function openOutput(
+  request: RunRequest,
+  system: System,
+  color: boolean,
+  logging: boolean,
+): Output {
   const { console, host } = system;
   const consoleSink = createConsoleSink(console.out, {
     color,
@@ -309,7 +356,7 @@ function openOutput(request: RunRequest, system: System, color: boolean): Output
     sink(event, atMs) {
       consoleSink(event, atMs);
       if (log) log(event, atMs);
-      else if (!request.interactive) early.push([event, atMs]);
+      else if (logging) early.push([event, atMs]);
       for (const s of others) s(event, atMs);
     },
     add: (sink) => void others.push(sink),
@@ -362,12 +409,7 @@ async function openState(
   const { fs, host } = system;
   const configFile = request.pipeline.configFile;
   const dir = stateDirFor(configFile, request.stateDir);
-  let configPath: string;
-  try {
-    configPath = fs.realPath(configFile);
-  } catch {
-    configPath = absolute(configFile, host.cwd, host.os === "windows");
-  }
+  const configPath = configPathOf(configFile, system);
   const configHash = await sha256(request.configText);
   const historyPath = historyPathIn(dir);
   const state: State = { dir, configPath, configHash, historyPath, recovered: [] };

@@ -8,6 +8,7 @@
  */
 
 import { loadPipeline } from "../config/load.ts";
+import { withOverrides } from "../config/overrides.ts";
 import { formatDiagnostic, UsageError, UserError } from "../errors.ts";
 import { bashQuote } from "../shell.ts";
 import { absolute, relativeTo } from "../path.ts";
@@ -25,6 +26,8 @@ export interface ExportFlags {
   out: string;
   /** Overwrite files that exist. */
   force?: boolean;
+  /** Command-line overrides, applied before the export. */
+  overrides: string[];
 }
 
 /** One file of an export. */
@@ -168,7 +171,7 @@ export function exportCommand(
   }
   // The scripts are for a cluster: sbatch need not be on this machine.
   const host = { ...deps.host, which: (n: string) => n === "sbatch" ? n : deps.host.which(n) };
-  const pipeline = loadPipeline(flags.configFile, host);
+  const pipeline = loadPipeline(flags.configFile, host, withOverrides(flags.overrides, host));
   for (const w of pipeline.warnings) {
     deps.stderr(formatDiagnostic(w, "warning") + "\n");
   }

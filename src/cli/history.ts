@@ -5,6 +5,7 @@
  * @module
  */
 
+import { shellJoin } from "../shell.ts";
 import { colors } from "../ansi.ts";
 import { historyPathIn, stateDirFor } from "../history/state.ts";
 import { formatDuration, formatExit } from "../log/format.ts";
@@ -32,6 +33,8 @@ interface RunView {
   startedAt: string;
   endedAt: string | null;
   durationMs: number | null;
+  /** The command-line overrides it ran with. */
+  overrides: string[];
   steps: StepView[];
 }
 
@@ -144,6 +147,7 @@ function viewOf(
     startedAt: new Date(run.startedAt).toISOString(),
     endedAt: run.endedAt === null ? null : new Date(run.endedAt).toISOString(),
     durationMs: run.endedAt === null ? null : run.endedAt - run.startedAt,
+    overrides: run.overrides,
     steps,
   };
 }
@@ -172,6 +176,7 @@ function renderTable(views: RunView[], color: boolean, timeZone: string): string
         (run.durationMs === null ? "…" : formatDuration(run.durationMs)).padStart(7)
       }  ${c.dim(config ?? "")}`,
     );
+    if (run.overrides.length > 0) lines.push(c.dim(`  with ${shellJoin(run.overrides)}`));
     const width = Math.max(...run.steps.map((s) => s.name.length));
     for (const step of run.steps) {
       const n = step.attempts.length;

@@ -6,6 +6,7 @@
  */
 
 import { readConfig } from "../config/load.ts";
+import { withOverrides } from "../config/overrides.ts";
 import { describeTrigger, formatFireTime, upcomingFireTimes } from "../cron/trigger.ts";
 import { formatDiagnostic, UsageError, UserError } from "../errors.ts";
 import { loadHost } from "../app/host.ts";
@@ -21,6 +22,8 @@ export interface NextFlags {
   from?: string;
   /** Print one JSON array instead of one time per line. */
   json?: boolean;
+  /** Command-line overrides (`cron.hour=3`). */
+  overrides: string[];
 }
 
 /**
@@ -30,7 +33,8 @@ export interface NextFlags {
  */
 export function nextCommand(flags: NextFlags, system: System): number {
   const { out, err } = system.console;
-  const { pipeline } = readConfig(flags.configFile, loadHost(system));
+  const host = loadHost(system);
+  const { pipeline } = readConfig(flags.configFile, host, withOverrides(flags.overrides, host));
   for (const w of pipeline.warnings) err.write(formatDiagnostic(w, "warning") + "\n");
   const cron = pipeline.cron;
   if (!cron) {

@@ -5,23 +5,33 @@
  */
 
 import { loadPipeline } from "../config/load.ts";
+import { withOverrides } from "../config/overrides.ts";
+import { shellJoin } from "../shell.ts";
 import { describeTrigger, formatFireTime, nextFireTime } from "../cron/trigger.ts";
 import { formatDiagnostic } from "../errors.ts";
 import { loadHost } from "../app/host.ts";
 import type { System } from "../ports.ts";
 
-/** Validates the config file; returns the exit status (0, or throws a ConfigError). */
-export function validateCommand(configFile: string, system: System): number {
-  const pipeline = loadPipeline(configFile, loadHost(system));
+/**
+ * Validates the config file with the overrides applied; returns the exit
+ * status (0, or throws a ConfigError).
+ */
+export function validateCommand(
+  configFile: string,
+  overrides: readonly string[],
+  system: System,
+): number {
+  const host = loadHost(system);
+  const pipeline = loadPipeline(configFile, host, withOverrides(overrides, host));
   const { out, err } = system.console;
   for (const w of pipeline.warnings) {
     err.write(formatDiagnostic(w, "warning") + "\n");
   }
   const n = pipeline.steps.length;
   out.write(
-    `${configFile}: ok, ${n} step${n === 1 ? "" : "s"}: ${
-      pipeline.steps.map((s) => s.name).join(" → ")
-    }\n`,
+    `${configFile}${overrides.length ? ` with ${shellJoin(overrides)}` : ""}: ok, ${n} step${
+      n === 1 ? "" : "s"
+    }: ${pipeline.steps.map((s) => s.name).join(" → ")}\n`,
   );
   const cron = pipeline.cron;
   if (cron) {

@@ -211,7 +211,7 @@ const SHORT_TAGS: Record<string, string> = {
  * own; a later key replaces the value of an earlier one in place (a Python
  * dict).
  */
-function dictOrder(merged: MapEntry[], own: MapEntry[]): MapEntry[] {
+export function dictOrder(merged: MapEntry[], own: MapEntry[]): MapEntry[] {
   const entries: MapEntry[] = [];
   const index = new Map<string, number>();
   for (const e of [...merged, ...own]) {
@@ -227,6 +227,35 @@ function dictOrder(merged: MapEntry[], own: MapEntry[]): MapEntry[] {
 /** Shows a tag as written: `tag:yaml.org,2002:int` → `!!int`. */
 function tagName(tag: string): string {
   return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice(18)}` : tag;
+}
+
+/**
+ * The entries a `<<` value brings, as PyYAML merges them: one mapping, or a
+ * list of them (of which the first wins), each entry marked `merged`.
+ * What cannot be merged (not a mapping) is given to `notMergeable`.
+ */
+export function mergeSources(
+  value: ValueNode,
+  notMergeable: (node: ValueNode) => void,
+): MapEntry[] {
+  const source = deref(value);
+  if (source.kind === "broken") return [];
+  if (source.kind === "map") return source.entries.map((e) => ({ ...e, merged: true }));
+  if (source.kind === "seq") {
+    const lists: MapEntry[][] = [];
+    for (const item of source.items) {
+      const s = deref(item);
+      if (s.kind === "broken") continue;
+      if (s.kind !== "map") {
+        notMergeable(item);
+        continue;
+      }
+      lists.push(s.entries.map((e) => ({ ...e, merged: true })));
+    }
+    return lists.reverse().flat();
+  }
+  notMergeable(value);
+  return [];
 }
 
 class Builder {
@@ -442,24 +471,7 @@ class Builder {
 
   /** The entries a `<<` value brings: one mapping, or a list of them (the first wins). */
   #mergeSources(value: ValueNode): MapEntry[] {
-    const source = deref(value);
-    if (source.kind === "broken") return [];
-    if (source.kind === "map") return source.entries.map((e) => ({ ...e, merged: true }));
-    if (source.kind === "seq") {
-      const lists: MapEntry[][] = [];
-      for (const item of source.items) {
-        const s = deref(item);
-        if (s.kind === "broken") continue;
-        if (s.kind !== "map") {
-          this.#notMergeable(item);
-          continue;
-        }
-        lists.push(s.entries.map((e) => ({ ...e, merged: true })));
-      }
-      return lists.reverse().flat();
-    }
-    this.#notMergeable(value);
-    return [];
+    return mergeSources(value, (node) => this.#notMergeable(node));
   }
 
   #notMergeable(node: ValueNode): void {

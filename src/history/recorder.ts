@@ -24,6 +24,11 @@ export interface HistoryRecorder {
   newRun(trigger: string, atMs: number): string;
   /** Marks an earlier run as running again, by this process (`--resume`). */
   reopenRun(id: string, trigger: string): void;
+  /**
+   * Records that the run goes on with the config read again (the dialog's
+   * rerun after an edit), so that `--resume` compares with what it ran.
+   */
+  configChanged(update: Pick<RunIdentity, "configHash" | "configText" | "stepNames">): void;
   /** Receives the runner's events: attempts, their ends, the run's end. */
   readonly sink: Sink;
 }
@@ -41,6 +46,8 @@ export function createHistoryRecorder(
   const attemptIds = new Map<number, number>();
   let failed = false;
   let runId = "";
+  let identityNow = identity;
+  let triggerNow = "manual";
   const guard = <T>(fn: () => T): T | undefined => {
     if (failed) return undefined;
     try {
@@ -55,12 +62,20 @@ export function createHistoryRecorder(
     newRun(trigger, atMs) {
       for (let tries = 0;; tries++) {
         const id = newRunId(atMs, random);
-        const created = guard(() => store.createRun({ ...identity, id, trigger, startedAt: atMs }));
+        const created = guard(() =>
+          store.createRun({ ...identityNow, id, trigger, startedAt: atMs })
+        );
+        triggerNow = trigger;
         if (created !== false || tries >= 100) return id;
       }
     },
     reopenRun(id, trigger) {
-      guard(() => store.reopenRun(id, { ...identity, trigger }));
+      triggerNow = trigger;
+      guard(() => store.reopenRun(id, { ...identityNow, trigger }));
+    },
+    configChanged(update) {
+      identityNow = { ...identityNow, ...update };
+      if (runId) guard(() => store.reopenRun(runId, { ...identityNow, trigger: triggerNow }));
     },
     sink(event: RunEvent, atMs: number) {
       switch (event.type) {

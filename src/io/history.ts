@@ -31,8 +31,11 @@ import {
   type RunStepRecord,
 } from "../ports.ts";
 
-/** 1: the first schema; 2: attempts keep Slurm's state and reason. */
-const SCHEMA_VERSION = 2;
+/**
+ * 1: the first schema; 2: attempts keep Slurm's state and reason; 3: runs
+ * keep their command-line overrides.
+ */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -46,7 +49,8 @@ CREATE TABLE IF NOT EXISTS runs (
   status      TEXT NOT NULL,
   pid         INTEGER NOT NULL,
   hostname    TEXT NOT NULL,
-  step_names  TEXT NOT NULL
+  step_names  TEXT NOT NULL,
+  overrides   TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_config ON runs (config_path, started_at);
 CREATE TABLE IF NOT EXISTS attempts (
@@ -79,6 +83,11 @@ CREATE TABLE IF NOT EXISTS run_steps (
 const MIGRATE_1_TO_2 = `
 ALTER TABLE attempts ADD COLUMN slurm_state TEXT;
 ALTER TABLE attempts ADD COLUMN slurm_reason TEXT;
+`;
+
+/** From schema 2: the overrides of a run (a JSON list; NULL for runs recorded before). */
+const MIGRATE_2_TO_3 = `
+ALTER TABLE runs ADD COLUMN overrides TEXT;
 `;
 
 type Row = Record<string, unknown>;
@@ -115,7 +124,10 @@ function openReadWrite(path: string): HistoryStore {
         // Another process may have upgraded it meanwhile: read it again inside.
         const now = userVersion(open);
         if (now === 0) open.exec(SCHEMA);
-        else if (now === 1) open.exec(MIGRATE_1_TO_2);
+        else {
+          if (now < 2) open.exec(MIGRATE_1_TO_2);
+          if (now < 3) open.exec(MIGRATE_2_TO_3);
+        }
         open.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       });
     }
@@ -331,8 +343,8 @@ class SqliteHistory implements HistoryStore {
   createRun(run: NewRun): boolean {
     return this.#try(() =>
       this.#sql(
-        `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?)
+        `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, ended_at, status, pid, hostname, step_names, overrides)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, 'running', ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
       ).run(
         run.id,
@@ -344,18 +356,22 @@ class SqliteHistory implements HistoryStore {
         run.pid,
         run.hostname,
         JSON.stringify(run.stepNames),
+        JSON.stringify(run.overrides),
       ).changes === 1
     );
   }
 
   reopenRun(
     id: string,
-    u: Pick<NewRun, "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames">,
+    u: Pick<
+      NewRun,
+      "trigger" | "pid" | "hostname" | "configHash" | "configText" | "stepNames" | "overrides"
+    >,
   ): void {
     this.#try(() =>
       this.#sql(
         `UPDATE runs SET trigger = ?, ended_at = NULL, status = 'running', pid = ?, hostname = ?,
-           config_hash = ?, config_text = ?, step_names = ? WHERE id = ?`,
+           config_hash = ?, config_text = ?, step_names = ?, overrides = ? WHERE id = ?`,
       ).run(
         u.trigger,
         u.pid,
@@ -363,6 +379,7 @@ class SqliteHistory implements HistoryStore {
         u.configHash,
         u.configText,
         JSON.stringify(u.stepNames),
+        JSON.stringify(u.overrides),
         id,
       )
     );
@@ -604,6 +621,8 @@ function runRecord(r: Row): RunRecord {
     pid: r.pid as number,
     hostname: r.hostname as string,
     stepNames: JSON.parse(r.step_names as string),
+    // Runs recorded before schema 3 have none.
+    overrides: typeof r.overrides === "string" ? JSON.parse(r.overrides) : [],
   };
 }
 

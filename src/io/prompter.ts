@@ -41,17 +41,17 @@ export const terminalPrompter: Prompter = async (input, stop): Promise<DialogAns
   try {
     return await select<FailureChoice>({
       message: "What now?",
-      default: "rerun-step",
+      default: input.canRerunStep === false ? "rerun-pipeline" : "rerun-step",
       choices: [
-        {
+        ...(input.canRerunStep === false ? [] : [{
           name: `Rerun step '${input.step}'`,
-          value: "rerun-step",
-          description: "run the failed step again, then go on",
-        },
+          value: "rerun-step" as const,
+          description: "read the config again, run the failed step again, then go on",
+        }]),
         {
           name: `Rerun the whole pipeline from '${input.firstStep}'`,
           value: "rerun-pipeline",
-          description: "start again at the first step",
+          description: "read the config again and start again at the first step",
         },
         {
           name: `Skip '${input.step}'`,

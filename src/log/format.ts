@@ -287,7 +287,8 @@ export class LogFormatter {
  * cannot forge a line or reach the terminal raw. The `step` field is the
  * name as is, for the caller to write (escaped) in its own way.
  *
- * - run-start: `run <id> started (trigger: cron, config: config.yaml, 3 steps)`
+ * - run-start: `run <id> started (trigger: cron, config: config.yaml, 3 steps)`, with
+ *   `, overrides: vars.epochs=5 training.lr=0.01` when there are any
  * - step-start: `started: python3 train.py --epochs=3 '--name=my model'`
  *   (`started (attempt 2): …` for a retry, `started as Slurm job 42: …` on Slurm)
  * - step-output: one record per line, with its stream
@@ -315,7 +316,7 @@ function describeRaw(event: RunEvent): LogRecord[] {
         text:
           `run ${event.runId} started (trigger: ${event.trigger}, config: ${event.configFile}, ${
             plural(event.stepCount, "step")
-          })`,
+          }${event.overrides?.length ? `, overrides: ${shellJoin(event.overrides)}` : ""})`,
       }];
     case "step-start": {
       const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : "";

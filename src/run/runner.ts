@@ -35,6 +35,16 @@ export interface StepFailure {
   tail: string[];
 }
 
+/**
+ * What happens after a failure: a choice, or a rerun with the config read
+ * again (the dialog re-reads the file: the usual fix for a failed step is
+ * editing a value in it). With `rerun-step`, the failed step is in the new
+ * pipeline under its name.
+ */
+export type FailureDecision =
+  | FailureChoice
+  | { choice: "rerun-step" | "rerun-pipeline"; pipeline: Pipeline };
+
 /** What the runner needs from the outside world. */
 export interface RunnerDeps {
   /** Starts processes. */
@@ -46,7 +56,7 @@ export interface RunnerDeps {
   /** Builds the spawn spec (argv, cwd, env, stdio) for a step. */
   launch(step: Step): SpawnSpec;
   /** Decides what happens after a step failed (after its retries). */
-  onFailure(failure: StepFailure): Promise<FailureChoice>;
+  onFailure(failure: StepFailure): Promise<FailureDecision>;
   /**
    * Aborted (with the signal name as reason) when crude-link is told to stop:
    * the running step's process group is stopped and the run ends.
@@ -86,14 +96,15 @@ export interface RunOutcome {
 
 /** Runs the pipeline once. Never throws for a step's failure. */
 export async function runPipeline(
-  pipeline: Pipeline,
+  initial: Pipeline,
   deps: RunnerDeps,
   options: RunOptions,
 ): Promise<RunOutcome> {
+  let pipeline = initial;
   const { clock, sink } = deps;
   const emit: Emit = (e, atMs = clock.nowMs()) => sink(e, atMs);
   const started = clock.nowMs();
-  const results: StepResult[] = pipeline.steps.map((s) => ({
+  let results: StepResult[] = pipeline.steps.map((s) => ({
     name: s.name,
     status: "not-run",
     attempts: 0,
@@ -131,13 +142,24 @@ export async function runPipeline(
       index++;
       continue;
     }
-    const choice = await deps.onFailure({
+    const decision = await deps.onFailure({
       step,
       exit: attempt.exit,
       durationMs: attempt.durationMs,
       attempts: result.attempts,
       tail: attempt.tail,
     });
+    const choice = typeof decision === "string" ? decision : decision.choice;
+    if (typeof decision !== "string") {
+      // The config was read again: go on with its steps, keeping what the
+      // steps of the same name did so far in this run.
+      const before = new Map(results.map((r) => [r.name, r]));
+      pipeline = decision.pipeline;
+      results = pipeline.steps.map((s) =>
+        before.get(s.name) ?? { name: s.name, status: "not-run", attempts: 0, durationMs: 0 }
+      );
+      index = Math.max(0, pipeline.steps.findIndex((s) => s.name === step.name));
+    }
     if (deps.stop?.aborted) {
       status = "interrupted";
       break;

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { type RunRequest, runSession } from "../../src/app/run.ts";
-import { UserError } from "../../src/errors.ts";
+import { ConfigError, UserError } from "../../src/errors.ts";
 import { HistoryError } from "../../src/ports.ts";
 import { drive, type FakeMachine, fakeMachine, MemoryFileSystem, pipeline } from "./fakes.ts";
 
@@ -109,6 +109,7 @@ Deno.test("a run id that is taken is never reused: the new run gets another, the
     pid: 1,
     hostname: "other",
     stepNames: ["z"],
+    overrides: [],
   });
   m.randomBytes.push([0, 0], [0, 0], [0xbe, 0xef]);
   assert.equal(await session(m), 0);
@@ -285,4 +286,38 @@ Deno.test("a history that cannot be read for --resume is an error, not a crash",
   assert.ok(e instanceof UserError);
   assert.match(e.message, /^cannot read the run history '\.crude-link\/history\.sqlite'/);
   assert.ok(!(e instanceof HistoryError));
+});
+
+Deno.test("a rerun at the dialog reads the config again: a broken file asks again, a gone step is not offered", async () => {
+  const m = fakeMachine({
+    stdinIsTerminal: true,
+    behave: (step, nth) => step === "b" && nth === 1 ? { exit: { kind: "exited", code: 3 } } : {},
+    answers: ["rerun-step", "rerun-step", "rerun-pipeline"],
+  });
+  const reads = [
+    () => {
+      throw new ConfigError([{ pos: { file: "c.yaml", line: 2, col: 3 }, message: "broken" }]);
+    },
+    () => ({ pipeline: pipeline(["a", "b2", "c"]), text: "steps: [a, b2, c]\n" }),
+    () => ({ pipeline: pipeline(["a", "b2", "c"]), text: "steps: [a, b2, c]\n" }),
+  ];
+  const status = await session(m, {
+    interactive: true,
+    overrides: ["x=1"],
+    reload: () => reads.shift()!(),
+  });
+  assert.equal(status, 0);
+  // The broken read ran nothing; the gone step was not offered again; the pipeline reran.
+  assert.deepEqual(ran(m), ["a", "b", "a", "b2", "c"]);
+  assert.deepEqual(m.dialog.asked.map((a) => a.canRerunStep ?? true), [true, true, false]);
+  const said = m.console.out.text;
+  assert.match(said, /c\.yaml:2:3: error: broken/);
+  assert.match(said, /does not load, so nothing was run: fix it and choose again/);
+  assert.match(said, /Step 'b' is no longer in the config, so it cannot be rerun/);
+  // The history has the run's overrides and the config it went on with.
+  const [run] = m.histories.store.runs;
+  assert.deepEqual(run.overrides, ["x=1"]);
+  assert.equal(run.configText, "steps: [a, b2, c]\n");
+  assert.deepEqual(run.stepNames, ["a", "b2", "c"]);
+  assert.equal(run.status, "ok");
 });

@@ -24,6 +24,7 @@ const run = (over: Partial<RunRecord> = {}): RunRecord => ({
   pid: 1,
   hostname: "h",
   stepNames: ["a", "b", "c"],
+  overrides: [],
   ...over,
 });
 const attempt = (

@@ -20,6 +20,7 @@ const run = (id: string, over: Partial<NewRun> = {}): NewRun => ({
   pid: 7,
   hostname: "h",
   stepNames: ["a"],
+  overrides: [],
   ...over,
 });
 
@@ -205,6 +206,46 @@ Deno.test(
     assert.deepEqual(rw.attempts("new")[0].exit, { kind: "slurm", state: "PREEMPTED", reason: "" });
     assert.equal(rw.recentRuns(5).length, 2);
     rw.close();
+  }),
+);
+
+Deno.test(
+  "a schema-2 history (before overrides) keeps its runs, upgrades on write, and records overrides",
+  withDir((dir) => {
+    const path = `${dir}/h.sqlite`;
+    const db = new DatabaseSync(path);
+    db.exec(`
+      CREATE TABLE runs (id TEXT PRIMARY KEY, config_path TEXT NOT NULL, config_hash TEXT NOT NULL,
+        config_text TEXT NOT NULL, trigger TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER,
+        status TEXT NOT NULL, pid INTEGER NOT NULL, hostname TEXT NOT NULL, step_names TEXT NOT NULL);
+      CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_index INTEGER NOT NULL,
+        step_name TEXT NOT NULL, attempt INTEGER NOT NULL, command_line TEXT NOT NULL, started_at INTEGER NOT NULL,
+        duration_ms INTEGER, outcome TEXT NOT NULL, exit_code INTEGER, signal TEXT, message TEXT,
+        slurm_state TEXT, slurm_reason TEXT);
+      CREATE TABLE run_steps (run_id TEXT NOT NULL, step_index INTEGER NOT NULL, step_name TEXT NOT NULL,
+        status TEXT NOT NULL, PRIMARY KEY (run_id, step_index));
+      INSERT INTO runs VALUES ('old', '/p/c.yaml', 'h', 'x', 'manual', 1, 2, 'failed', 1, 'h', '["a"]');
+      PRAGMA user_version = 2;
+    `);
+    db.close();
+    const ro = sqliteHistory.open(path, "read-only");
+    assert.deepEqual(ro.recentRuns(5).map((r) => [r.id, r.overrides]), [["old", []]]);
+    ro.close();
+    const rw = sqliteHistory.open(path, "read-write");
+    rw.createRun(run("new", { startedAt: 3, overrides: ["vars.epochs=5", "~cron"] }));
+    assert.deepEqual(rw.recentRuns(5).map((r) => [r.id, r.overrides]), [
+      ["new", ["vars.epochs=5", "~cron"]],
+      ["old", []],
+    ]);
+    rw.reopenRun("old", { ...run("old"), overrides: ["training.lr=0.1"] });
+    assert.deepEqual(rw.recentRuns(5).find((r) => r.id === "old")?.overrides, ["training.lr=0.1"]);
+    rw.close();
+    const check = new DatabaseSync(path, { readOnly: true });
+    assert.equal(
+      (check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      3,
+    );
+    check.close();
   }),
 );
 
