@@ -31,6 +31,8 @@ export const COMMANDS = [
   "export",
   "serve",
   "completions",
+  "status",
+  "notify",
   "help",
 ] as const;
 

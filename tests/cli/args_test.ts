@@ -157,3 +157,15 @@ Deno.test("every run flag has a long name, help text, and a value placeholder wh
   assert.deepEqual(byteCount("0"), { ok: true, value: 0 });
   assert.equal(byteCount("1T").ok, false);
 });
+
+Deno.test("the run path hands to commander exactly the commands commander has", async () => {
+  const { runCli } = await import("../helpers.ts");
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  const listed = [...help.stdout.split("Commands:")[1].matchAll(/^ {2}([a-z]+)/gm)].map((m) =>
+    m[1]
+  );
+  const { COMMANDS } = await import("../../src/cli/args.ts");
+  // `help` is commander's own (`crude-link help run`), not in its list.
+  assert.deepEqual([...listed, "help"].sort(), [...COMMANDS].sort());
+});
