@@ -186,7 +186,8 @@ historyTest(
     const writer = new DatabaseSync(path);
     writer.exec("BEGIN IMMEDIATE");
     writer.exec(
-      `INSERT INTO runs VALUES ('uncommitted', '${A}', 'h', 't', 'cron', 99999999999999, NULL, 'running', 1, 'h', '[]')`,
+      `INSERT INTO runs (id, config_path, config_hash, config_text, trigger, started_at, status, pid, hostname, step_names)
+       VALUES ('uncommitted', '${A}', 'h', 't', 'cron', 99999999999999, 'running', 1, 'h', '[]')`,
     );
     try {
       using store = readOnly(path);

@@ -81,6 +81,7 @@ function record(
     pid: 4242,
     hostname: "here",
     stepNames: ["prep", "train"],
+    overrides: [],
     ...over,
   });
   const attempt = history.startAttempt({

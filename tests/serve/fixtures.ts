@@ -33,6 +33,7 @@ export function writeRuns(path: string, runs: FakeRun[], hostname = "bench", pid
         pid,
         hostname,
         stepNames: steps,
+        overrides: [],
       });
       if (run.status === "running") {
         store.startAttempt({

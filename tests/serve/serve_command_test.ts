@@ -45,6 +45,7 @@ function recordRun(m: FakeMachine, id: string, at: number, exit: ExitStatus | nu
     pid: exit ? 4242 : 999_999,
     hostname: "testhost",
     stepNames: ["prep", "train"],
+    overrides: [],
   });
   const attempt = (stepIndex: number) =>
     store.startAttempt({

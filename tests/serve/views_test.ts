@@ -174,6 +174,7 @@ function records(
       pid: 42,
       hostname: "here",
       stepNames: ["prep", "train", "eval"],
+      overrides: [],
       ...over,
     },
     attempts,
