@@ -54,6 +54,7 @@ export async function runCommander(argv: string[], system: System): Promise<numb
     .usage("[run] [options] [OVERRIDE...]\n       crude-link <command> [options]")
     .version(VERSION, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show help")
+    .helpCommand("help [command]", "show help for a command")
     .exitOverride()
     .configureOutput({ writeOut: stdout, writeErr: stderr })
     .showHelpAfterError("(run 'crude-link --help' for usage)")
