@@ -1,11 +1,12 @@
 /**
  * The edges of crude-link, all in one place: time, randomness, processes,
  * files, the console, signals, the failure dialog, this machine, the run
- * history, the schedule lock and HTTP. The core (config, cron, runner, schedule
- * loop, run orchestration, sinks) sees the world only through these
- * interfaces; `src/io/` implements each of them once for the real machine,
- * and tests pass fakes (a clock that jumps, a scripted spawner, an
- * in-memory file system).
+ * history, the schedule lock, HTTP requests and the dashboard's HTTP
+ * server. The core (config, cron, runner, schedule loop, run orchestration,
+ * sinks, the dashboard) sees the world only through these interfaces;
+ * `src/io/` implements each of them once for the real machine, and tests
+ * pass fakes (a clock that jumps, a scripted spawner, an in-memory file
+ * system).
  *
  * @module
  */
@@ -188,6 +189,26 @@ export interface WritableFile {
   close(): void;
 }
 
+/**
+ * A file opened for reading, by byte ranges: what follows a log as it grows
+ * and is rotated. It stays the same file when renamed (its name may now be
+ * another file's).
+ */
+export interface ReadableFile {
+  /**
+   * Which file it is, whatever it is called: the same after a rename,
+   * another one for a new file created at the same path (the device and
+   * inode numbers where the system has them).
+   */
+  readonly identity: string;
+  /** Its size in bytes now. */
+  size(): number;
+  /** Up to `length` bytes from byte `offset` (fewer at its end, none past it). */
+  read(offset: number, length: number): Uint8Array;
+  /** Closes it (never throws). */
+  close(): void;
+}
+
 /** Files and folders. Every method throws {@link FsError} only. */
 export interface FileSystem {
   /** Reads a whole text file. */
@@ -202,6 +223,11 @@ export interface FileSystem {
    * renames it over the path, so a reader sees the old or the new content.
    */
   writeTextAtomic(path: string, text: string, options?: { mode?: number }): void;
+  /**
+   * Opens a regular file for reading (following symlinks): a folder is
+   * `is-a-directory`, a pipe, device or socket `other` (never waited on).
+   */
+  openRead(path: string): ReadableFile;
   /** Opens a file for appending, creating it (not its folder) when missing. */
   openAppend(path: string): WritableFile;
   /** Opens a file for writing from the start, creating or truncating it. */
@@ -526,10 +552,46 @@ export class HistoryError extends Error {
 }
 
 /**
+ * Where a page of runs ends, to ask for the next (older) one: the last
+ * run's start and its place in the order the runs were recorded (which
+ * tells runs that started in the same millisecond apart).
+ */
+export interface RunCursor {
+  /** That run's start, in epoch milliseconds. */
+  startedAt: number;
+  /** Its place in the order runs were recorded. */
+  seq: number;
+}
+
+/** One page of runs, newest first. */
+export interface RunPage {
+  /** The runs. */
+  runs: RunRecord[];
+  /** Where the next (older) page starts, when there is one. */
+  next?: RunCursor;
+}
+
+/** A point in the history's writes, to ask what was written since ({@link HistoryStore.changedSince}). */
+export interface HistoryMark {
+  /** Changes by other connections so far (SQLite's data version). */
+  version: number;
+  /** The last run recorded ({@link RunCursor.seq}). */
+  lastRun: number;
+  /** The last attempt recorded. */
+  lastAttempt: number;
+}
+
+/**
  * The run history of one state folder. Each method is one transaction;
  * every method throws {@link HistoryError} only.
  */
 export interface HistoryStore {
+  /**
+   * False when it shows the database as it was when opened and never sees
+   * a later write (read-only, on a folder where SQLite cannot share the
+   * file with a writer, such as a read-only file system).
+   */
+  readonly live: boolean;
   /**
    * Marks runs and attempts left `running` by processes of this machine
    * that no longer exist (SIGKILL, a crash, a power cut) as `interrupted`.
@@ -561,6 +623,28 @@ export interface HistoryStore {
   ): void;
   /** The most recent runs, newest first (of one config, when given). */
   recentRuns(limit: number, configPath?: string): RunRecord[];
+  /** How many runs it holds (of one config, when given). */
+  countRuns(configPath?: string): number;
+  /**
+   * Up to `limit` runs, newest first (by start; of two that started in the
+   * same millisecond, the one recorded later first), of one config when
+   * given, older than `before` when given. Reads only the page: a page of
+   * a history of 10,000 runs costs what one of 10 does.
+   */
+  runsPage(limit: number, options?: { configPath?: string; before?: RunCursor }): RunPage;
+  /** The run with this id, or undefined. */
+  findRun(id: string): RunRecord | undefined;
+  /** The ids of the runs recorded as running (of one config, when given). */
+  runningRunIds(configPath?: string): string[];
+  /** Where the history's writes stand now. */
+  mark(): HistoryMark;
+  /**
+   * The ids of the runs started, or with an attempt started, since `mark`
+   * (by any process), and the mark to ask with next time; cheap when nothing
+   * was written. The end of a run or an attempt is not among them: read the
+   * runs known to be running again to see it.
+   */
+  changedSince(mark: HistoryMark): { runIds: string[]; mark: HistoryMark };
   /** The attempts of a run, in the order they started. */
   attempts(runId: string): AttemptRecord[];
   /** The final step statuses of a run (empty until it ended). */
@@ -631,6 +715,61 @@ export interface ScheduleLocks {
   peek(path: string): LockHolder | undefined;
 }
 
+// ---- the dashboard's HTTP server -------------------------------------------------
+
+/** Why a server could not listen. */
+export type ListenErrorKind =
+  /** Another program listens on the port. */
+  | "address-in-use"
+  /** This machine has no such address. */
+  | "address-not-available"
+  /** The port is not allowed (below 1024 without root). */
+  | "permission-denied"
+  /** The host name does not resolve. */
+  | "unknown-host"
+  | "other";
+
+/**
+ * A server could not listen on the address and port it was given;
+ * {@link HttpServer.listen} throws only this.
+ */
+export class ListenError extends Error {
+  /** Creates the error: why, and the system's own words. */
+  constructor(readonly kind: ListenErrorKind, detail: string) {
+    super(detail);
+    this.name = "ListenError";
+  }
+}
+
+/** Answers one HTTP request. */
+export type RequestHandler = (request: Request) => Promise<Response>;
+
+/** A server listening on a socket. */
+export interface ListeningServer {
+  /** Where it listens, as a URL: `http://127.0.0.1:8787/` (`[::1]` for IPv6). */
+  readonly url: string;
+  /** The port (with port 0, the free one chosen). */
+  readonly port: number;
+  /** Stops listening and waits, at most `timeoutMs`, for open connections to end. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Serves HTTP (the dashboard of `crude-link serve`). */
+export interface HttpServer {
+  /**
+   * Listens on `host` (an address or a name; IPv6 in brackets or not) and
+   * `port` (0: any free one), answering every request with `handler`. A
+   * handler that throws is answered with status 500 and told to `onError`.
+   * Throws {@link ListenError} when it cannot listen.
+   */
+  listen(
+    host: string,
+    port: number,
+    handler: RequestHandler,
+    onError: (message: string) => void,
+  ): ListeningServer;
+}
+
 // ---- all of it -----------------------------------------------------------------
 
 /**
@@ -660,4 +799,6 @@ export interface System {
   locks: ScheduleLocks;
   /** HTTP (notifications). */
   http: Http;
+  /** The dashboard's HTTP server. */
+  httpServer: HttpServer;
 }

@@ -3,7 +3,8 @@
  * map, flock-style locks (one holder per path, as two open file descriptions
  * of one file conflict), a disk of limited size (a write that does not fit
  * is cut where the disk is full, then fails with `no-space`, as write(2)
- * does), and failures a test injects with `fail(op, path)`.
+ * does), files read by byte ranges that stay the same file when renamed (an
+ * inode each), and failures a test injects with `fail(op, path)`.
  */
 
 import {
@@ -11,6 +12,7 @@ import {
   type FileSystem,
   FsError,
   type FsErrorKind,
+  type ReadableFile,
   type WritableFile,
 } from "../src/ports.ts";
 import { normalize } from "../src/path.ts";
@@ -19,6 +21,8 @@ import { normalize } from "../src/path.ts";
 interface Node {
   kind: "file" | "directory";
   bytes: Uint8Array;
+  /** Its inode number: what a rename keeps. */
+  inode: number;
 }
 
 /** The state of the disk, shared by every view of it ({@link MemoryFileSystem.share}). */
@@ -27,6 +31,8 @@ interface Disk {
   locks: Map<string, object>;
   /** Bytes all files may hold together; Infinity by default. */
   capacity: number;
+  /** The last inode number given out. */
+  inodes: number;
 }
 
 const enc = new TextEncoder();
@@ -42,9 +48,10 @@ export class MemoryFileSystem implements FileSystem {
   constructor(readonly cwd = "/", disk?: Disk) {
     this.#disk = disk ??
       {
-        nodes: new Map([["/", { kind: "directory", bytes: new Uint8Array() }]]),
+        nodes: new Map([["/", { kind: "directory", bytes: new Uint8Array(), inode: 1 }]]),
         locks: new Map(),
         capacity: Infinity,
+        inodes: 1,
       };
     this.mkdirp(cwd);
   }
@@ -110,7 +117,8 @@ export class MemoryFileSystem implements FileSystem {
     const existing = disk.nodes.get(abs);
     if (existing?.kind === "directory") throw new FsError("is-a-directory", op, path, "a folder");
     this.#parentMustBeFolder(op, path, abs);
-    const node = existing ?? { kind: "file" as const, bytes: new Uint8Array() };
+    const node = existing ??
+      { kind: "file" as const, bytes: new Uint8Array(), inode: ++disk.inodes };
     if (truncate) node.bytes = new Uint8Array();
     disk.nodes.set(abs, node);
     const handle = {};
@@ -170,6 +178,23 @@ export class MemoryFileSystem implements FileSystem {
     this.writeText(path, text);
   }
 
+  /** Opens a file for reading: it reads the same file after a rename, as a descriptor does. */
+  openRead(path: string): ReadableFile {
+    const abs = this.#check("open", path);
+    const node = this.#disk.nodes.get(abs);
+    if (!node) throw new FsError("not-found", "open", path, "not found");
+    if (node.kind === "directory") throw new FsError("is-a-directory", "open", path, "a folder");
+    return {
+      identity: `mem:${node.inode}`,
+      size: () => node.bytes.length,
+      read: (offset, length) => {
+        this.#check("read", path);
+        return node.bytes.slice(offset, offset + Math.max(0, length));
+      },
+      close() {},
+    };
+  }
+
   /** Opens a file for appending, creating it. */
   openAppend(path: string): WritableFile {
     return this.#file("open", path, false);
@@ -204,7 +229,13 @@ export class MemoryFileSystem implements FileSystem {
       at += "/" + part;
       const node = this.#disk.nodes.get(at);
       if (node?.kind === "file") throw new FsError("not-a-directory", "mkdir", path, "a file");
-      if (!node) this.#disk.nodes.set(at, { kind: "directory", bytes: new Uint8Array() });
+      if (!node) {
+        this.#disk.nodes.set(at, {
+          kind: "directory",
+          bytes: new Uint8Array(),
+          inode: ++this.#disk.inodes,
+        });
+      }
     }
   }
 

@@ -8,6 +8,10 @@
 #   dialog through a real pseudo terminal with it.
 # - python3-prometheus-client (tests only): a real Prometheus text-format
 #   parser reads the metrics file crude-link writes.
+# - chromium (`setup.sh --browser`, and with --test): Debian's headless
+#   browser, in which the dashboard's tests (`crude-link serve`) open the page
+#   through npm:playwright-core. Where apt cannot install it, those tests skip
+#   and say why.
 #
 # Where fire comes from, first that works: an interpreter that already has it
 # (python3 on PATH, then /usr/bin/python3); Debian's python3-fire package
@@ -27,14 +31,28 @@ apt_install() {
     { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q "$@" >/dev/null 2>&1; }
 }
 
-if [ "${1:-}" = "--test" ] && ! command -v tmux >/dev/null 2>&1; then
+want_test=false
+want_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=true; want_browser=true ;;
+    --browser) want_browser=true ;;
+  esac
+done
+
+if $want_test && ! command -v tmux >/dev/null 2>&1; then
   apt_install tmux || echo "setup: tmux is missing and could not be installed; the terminal tests will skip" >&2
 fi
 
-if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 &&
+if $want_test && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 &&
   ! python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
   apt_install python3-prometheus-client ||
     echo "setup: Python's prometheus_client is missing and could not be installed; the metrics parser tests will skip" >&2
+fi
+
+if $want_browser && [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium ||
+    echo "setup: chromium is missing and could not be installed; the dashboard's browser tests will skip" >&2
 fi
 
 if [ -x "$venv/bin/python" ] && has_fire "$venv/bin/python"; then

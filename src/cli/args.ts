@@ -32,6 +32,7 @@ export const COMMANDS = [
   "init",
   "export",
   "graph",
+  "serve",
   "completions",
   "status",
   "notify",

@@ -27,6 +27,7 @@ import type { NextFlags } from "./next.ts";
 import type { InitFlags } from "./init.ts";
 import { completionsCommand, SHELLS } from "./completions.ts";
 import type { HistoryFlags } from "./history.ts";
+import type { ServeFlags } from "./serve.ts";
 import { VERSION } from "./main.ts";
 
 const OVERRIDES_HELP = `Overrides (see the README, "Everyday use"):
@@ -190,6 +191,25 @@ Examples:
         configFile: withTop(flags).configFile!,
         event: flags.event,
       }, system);
+    });
+
+  program.command("serve")
+    .description("a read-only web dashboard of the runs, their steps and output, live")
+    .addOption(configFileOption())
+    .addOption(stateDirOption())
+    .option("--log-file <file>", "the log file the runs wrote", DEFAULT_LOG_FILE)
+    .option(
+      "--host <address>",
+      "the address to listen on (others than 127.0.0.1 need --token)",
+      "127.0.0.1",
+    )
+    .option("--port <port>", "the port to listen on (0: any free one)", "8787")
+    .option("--token <token>", "a secret every request must carry (default: $CRUDE_LINK_TOKEN)")
+    .action(async (flags: Omit<ServeFlags, "configFile"> & { configFile?: string }) => {
+      exitCode = await (await import("./serve.ts")).serveCommand(
+        { ...flags, configFile: withTop(flags).configFile! },
+        system,
+      );
     });
 
   program.command("export")

@@ -1,6 +1,6 @@
 /**
  * Reading the run history for a command that only reads (`history`,
- * `status`): read-only, nothing written (also not to mark runs whose
+ * `status`, `serve`): read-only, nothing written (also not to mark runs whose
  * process is gone: {@link isGone} tells those), and every problem a
  * {@link UserError} naming the file, why, and what to do (exit status 2).
  *
@@ -27,6 +27,26 @@ export function readHistory<T>(
   path: string,
   read: (store: HistoryStore) => T,
 ): T | undefined {
+  const store = openHistory(system, path);
+  if (!store) return undefined;
+  try {
+    return read(store);
+  } catch (e) {
+    throw e instanceof HistoryError ? historyProblem(path, e) : e;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Opens the history at `path` read-only for as long as the caller reads it
+ * (`serve`; the caller closes it); undefined when there is no history there
+ * yet.
+ */
+export function openHistory(
+  system: Pick<System, "fs" | "history">,
+  path: string,
+): HistoryStore | undefined {
   let found;
   try {
     found = system.fs.stat(path);
@@ -37,17 +57,16 @@ export function readHistory<T>(
     });
   }
   if (found === undefined) return undefined;
-  let store: HistoryStore | undefined;
   try {
-    store = system.history.open(path, "read-only");
-    return read(store);
+    return system.history.open(path, "read-only");
   } catch (e) {
-    if (!(e instanceof HistoryError)) throw e;
-    const { reason, hint } = describeHistoryError(e);
-    throw new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
-  } finally {
-    store?.close();
+    throw e instanceof HistoryError ? historyProblem(path, e) : e;
   }
+}
+
+function historyProblem(path: string, e: HistoryError): UserError {
+  const { reason, hint } = describeHistoryError(e);
+  return new UserError(`cannot read the run history '${path}': ${reason}`, { hint });
 }
 
 /** True for a run recorded as running whose crude-link, on this machine, is gone. */

@@ -12,6 +12,7 @@ import {
   type FileSystem,
   FsError,
   type FsErrorKind,
+  type ReadableFile,
   type WritableFile,
 } from "../ports.ts";
 
@@ -81,6 +82,55 @@ function writable(file: Deno.FsFile, path: string): WritableFile {
   };
 }
 
+/** Which file it is: device and inode, or (where there are none) when it was made. */
+function identityOf(info: Deno.FileInfo): string {
+  return info.ino !== null ? `${info.dev}:${info.ino}` : `b${info.birthtime?.getTime() ?? 0}`;
+}
+
+function readable(path: string): ReadableFile {
+  // Only regular files: opening a named pipe for reading waits for a writer, for ever.
+  const info = attempt("open", path, () => Deno.statSync(path));
+  if (info.isDirectory) throw new FsError("is-a-directory", "open", path, "it is a folder");
+  if (!info.isFile) {
+    throw new FsError("other", "open", path, "not a regular file (a pipe, device or socket)");
+  }
+  const file = attempt("open", path, () => Deno.openSync(path, { read: true }));
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    try {
+      file.close();
+    } catch {
+      // The descriptor is gone either way.
+    }
+  };
+  let identity: string;
+  try {
+    identity = identityOf(attempt("stat", path, () => file.statSync()));
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return {
+    identity,
+    size: () => attempt("stat", path, () => file.statSync().size),
+    read: (offset, length) =>
+      attempt("read", path, () => {
+        const bytes = new Uint8Array(Math.max(0, length));
+        file.seekSync(offset, Deno.SeekMode.Start);
+        let done = 0;
+        while (done < bytes.length) {
+          const n = file.readSync(bytes.subarray(done));
+          if (n === null || n === 0) break;
+          done += n;
+        }
+        return done === bytes.length ? bytes : bytes.slice(0, done);
+      }),
+    close,
+  };
+}
+
 /**
  * Writes a whole text file. Opened with `mode` rather than written with
  * `Deno.writeTextFileSync`, which sets `mode` with a chmod that ignores the
@@ -123,6 +173,7 @@ export const systemFileSystem: FileSystem = {
       throw e;
     }
   },
+  openRead: readable,
   openAppend: (path) =>
     writable(
       attempt("open", path, () => Deno.openSync(path, { append: true, create: true })),

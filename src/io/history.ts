@@ -2,8 +2,11 @@
  * The run history as an SQLite database (Deno's built-in `node:sqlite`).
  * Read-write: WAL mode and a busy timeout let several crude-link processes
  * share one state folder, and every change is one statement or one
- * transaction. Read-only (`crude-link history`): no pragma that writes, and
- * on a read-only folder the file is read as immutable. Every failure is a
+ * transaction. Read-only (`crude-link history`, `crude-link serve`): no
+ * pragma that writes, and on a read-only folder the file is read as
+ * immutable. Pages of runs are read through the `runs_by_config` index
+ * (config, start; its entries end with the rowid), so a page costs the
+ * same however long the history. Every failure is a
  * {@link HistoryError} that says why (corrupt, read-only, disk full, …).
  *
  * @module
@@ -16,9 +19,12 @@ import {
   type AttemptRecord,
   HistoryError,
   type HistoryErrorKind,
+  type HistoryMark,
   type HistoryStore,
   type HistoryStores,
   type NewRun,
+  type RunCursor,
+  type RunPage,
   type RunRecord,
   type RunStats,
   type RunStatus,
@@ -140,7 +146,7 @@ function openReadWrite(path: string): HistoryStore {
         open.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       });
     }
-    return new SqliteHistory(db, path, true);
+    return new SqliteHistory(db, path, true, true);
   } catch (e) {
     closeQuietly(db);
     throw historyError(e, path);
@@ -149,6 +155,7 @@ function openReadWrite(path: string): HistoryStore {
 
 function openReadOnly(path: string): HistoryStore {
   let db: DatabaseSync | undefined;
+  let live = true;
   try {
     try {
       db = new DatabaseSync(path, { readOnly: true });
@@ -164,6 +171,7 @@ function openReadOnly(path: string): HistoryStore {
       try {
         db = new DatabaseSync(immutableUrl(path), { readOnly: true });
         userVersion(db);
+        live = false;
       } catch {
         closeQuietly(db);
         db = undefined;
@@ -173,8 +181,16 @@ function openReadOnly(path: string): HistoryStore {
     db.exec("PRAGMA busy_timeout = 10000");
     const version = userVersion(db);
     if (version > SCHEMA_VERSION) throw newer(path, version);
-    // Version 0: an empty file, or one no run was ever written to.
-    return new SqliteHistory(db, path, version > 0);
+    // Version 0: an empty file, or one no run was ever written to; not
+    // another program's database.
+    if (version === 0 && hasTables(db)) {
+      throw new HistoryError(
+        "corrupt",
+        path,
+        "it holds tables of another program, not crude-link's",
+      );
+    }
+    return new SqliteHistory(db, path, version > 0, live);
   } catch (e) {
     closeQuietly(db);
     throw historyError(e, path);
@@ -199,6 +215,11 @@ function newer(path: string, version: number): HistoryError {
 
 function userVersion(db: DatabaseSync): number {
   return (db.prepare("PRAGMA user_version").get() as Row).user_version as number;
+}
+
+function hasTables(db: DatabaseSync): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").get() !==
+    undefined;
 }
 
 function closeQuietly(db: DatabaseSync | undefined): void {
@@ -253,17 +274,38 @@ function diskIsFull(path: string): boolean {
   }
 }
 
+/**
+ * The first page of runs, newest first: of one config, `runs_by_config`
+ * gives them in order (its entries end with the rowid), so SQLite reads
+ * only the page, however long the history.
+ */
+export const FIRST_PAGE_SQL = `SELECT rowid AS seq, * FROM runs WHERE config_path = ?
+  ORDER BY started_at DESC, rowid DESC LIMIT ?`;
+
+/** A later page: the runs before the cursor (started_at, rowid), through the same index. */
+export const NEXT_PAGE_SQL = `SELECT rowid AS seq, * FROM runs
+  WHERE config_path = ? AND (started_at, rowid) < (?, ?)
+  ORDER BY started_at DESC, rowid DESC LIMIT ?`;
+
 class SqliteHistory implements HistoryStore {
   readonly #db: DatabaseSync;
   readonly #path: string;
-  /** False for a database without tables yet (read-only, version 0): no runs. */
-  readonly #hasTables: boolean;
+  /** False for a database without tables yet (read-only, version 0): no runs until a writer makes them. */
+  #hasTables: boolean;
   readonly #statements = new Map<string, StatementSync>();
+  readonly live: boolean;
 
-  constructor(db: DatabaseSync, path: string, hasTables: boolean) {
+  constructor(db: DatabaseSync, path: string, hasTables: boolean, live: boolean) {
     this.#db = db;
     this.#path = path;
     this.#hasTables = hasTables;
+    this.live = live;
+  }
+
+  /** True once the database has crude-link's tables (a writer may make them after a reader opened it). */
+  #ready(): boolean {
+    if (!this.#hasTables) this.#hasTables = this.#try(() => userVersion(this.#db) > 0);
+    return this.#hasTables;
   }
 
   /** Runs `fn`, turning what SQLite throws into a {@link HistoryError}. */
@@ -429,19 +471,106 @@ class SqliteHistory implements HistoryStore {
   }
 
   recentRuns(limit: number, configPath?: string): RunRecord[] {
-    if (!this.#hasTables) return [];
+    return this.runsPage(limit, { configPath }).runs;
+  }
+
+  countRuns(configPath?: string): number {
+    if (!this.#ready()) return 0;
     return this.#try(() => {
-      const rows = configPath === undefined
-        ? this.#sql("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
-        : this.#sql(
-          "SELECT * FROM runs WHERE config_path = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
-        ).all(configPath, limit);
-      return (rows as Row[]).map(runRecord);
+      const row = configPath === undefined
+        ? this.#sql("SELECT COUNT(*) AS n FROM runs").get()
+        : this.#sql("SELECT COUNT(*) AS n FROM runs WHERE config_path = ?").get(configPath);
+      return (row as Row).n as number;
     });
   }
 
+  runsPage(limit: number, options: { configPath?: string; before?: RunCursor } = {}): RunPage {
+    if (!this.#ready()) return { runs: [] };
+    const { configPath, before } = options;
+    return this.#try(() => {
+      // One more than the page: whether there is a next one.
+      const n = limit + 1;
+      const rows = (configPath === undefined
+        ? before
+          ? this.#sql(
+            `SELECT rowid AS seq, * FROM runs WHERE (started_at, rowid) < (?, ?)
+             ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+          ).all(before.startedAt, before.seq, n)
+          : this.#sql(
+            "SELECT rowid AS seq, * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
+          ).all(n)
+        : before
+        ? this.#sql(NEXT_PAGE_SQL).all(configPath, before.startedAt, before.seq, n)
+        : this.#sql(FIRST_PAGE_SQL).all(configPath, n)) as Row[];
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        runs: page.map(runRecord),
+        ...(rows.length > limit && last
+          ? { next: { startedAt: last.started_at as number, seq: last.seq as number } }
+          : {}),
+      };
+    });
+  }
+
+  findRun(id: string): RunRecord | undefined {
+    if (!this.#ready()) return undefined;
+    return this.#try(() => {
+      const row = this.#sql("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
+      return row && runRecord(row);
+    });
+  }
+
+  runningRunIds(configPath?: string): string[] {
+    if (!this.#ready()) return [];
+    return this.#try(() =>
+      ((configPath === undefined
+        ? this.#sql("SELECT id FROM runs WHERE status = 'running' ORDER BY rowid").all()
+        : this.#sql(
+          "SELECT id FROM runs WHERE status = 'running' AND config_path = ? ORDER BY rowid",
+        ).all(configPath)) as Row[]).map((r) => r.id as string)
+    );
+  }
+
+  mark(): HistoryMark {
+    return this.#try(() => {
+      // The version first: whatever is written after it shows as a new version next time.
+      const version = this.#dataVersion();
+      if (!this.#ready()) return { version, lastRun: 0, lastAttempt: 0 };
+      return {
+        version,
+        lastRun: (this.#sql("SELECT COALESCE(MAX(rowid), 0) AS m FROM runs").get() as Row)
+          .m as number,
+        lastAttempt: (this.#sql("SELECT COALESCE(MAX(id), 0) AS m FROM attempts").get() as Row)
+          .m as number,
+      };
+    });
+  }
+
+  changedSince(mark: HistoryMark): { runIds: string[]; mark: HistoryMark } {
+    if (this.#try(() => this.#dataVersion()) === mark.version) return { runIds: [], mark };
+    const now = this.mark();
+    if (!this.#ready()) return { runIds: [], mark: now };
+    return this.#try(() => {
+      const ids = new Set<string>();
+      for (
+        const r of this.#sql("SELECT id FROM runs WHERE rowid > ? AND rowid <= ? ORDER BY rowid")
+          .all(mark.lastRun, now.lastRun) as Row[]
+      ) ids.add(r.id as string);
+      for (
+        const r of this.#sql("SELECT run_id FROM attempts WHERE id > ? AND id <= ? ORDER BY id")
+          .all(mark.lastAttempt, now.lastAttempt) as Row[]
+      ) ids.add(r.run_id as string);
+      return { runIds: [...ids], mark: now };
+    });
+  }
+
+  #dataVersion(): number {
+    return (this.#sql("PRAGMA data_version").get() as Row).data_version as number;
+  }
+
   attempts(runId: string): AttemptRecord[] {
-    if (!this.#hasTables) return [];
+    if (!this.#ready()) return [];
     return this.#try(() =>
       (this.#sql("SELECT * FROM attempts WHERE run_id = ? ORDER BY id").all(runId) as Row[])
         .map(attemptRecord)
@@ -449,7 +578,7 @@ class SqliteHistory implements HistoryStore {
   }
 
   runSteps(runId: string): RunStepRecord[] {
-    if (!this.#hasTables) return [];
+    if (!this.#ready()) return [];
     return this.#try(() =>
       (this.#sql("SELECT * FROM run_steps WHERE run_id = ? ORDER BY step_index").all(
         runId,

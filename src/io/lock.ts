@@ -6,7 +6,8 @@
  * writes who it is into the file, for the message the others print.
  *
  * The file itself stays: removing it would let a process that opened it
- * before the removal and one that creates it afresh both win.
+ * before the removal and one that creates it afresh both win. Reading who
+ * holds a lock ({@link ScheduleLocks.peek}) only reads the file.
  *
  * @module
  */
@@ -54,15 +55,40 @@ function release(file: WritableFile): void {
   file.close();
 }
 
-/** Who the lock file names, when it names someone (it is empty while a winner is writing). */
+/**
+ * Who the lock file names, when it names someone: it is empty while a
+ * winner is writing and once released, and missing before the first
+ * scheduler; a file that cannot be read names nobody.
+ */
 function readHolder(fs: FileSystem, path: string): LockHolder | undefined {
+  let text: string;
   try {
-    const info = JSON.parse(fs.readText(path));
-    return typeof info?.pid === "number" && typeof info?.hostname === "string" &&
-        typeof info?.since === "string"
-      ? info
-      : undefined;
+    const file = fs.openRead(path);
+    try {
+      // A holder writes one short line; never read more than that much of a file someone filled.
+      text = new TextDecoder().decode(file.read(0, MAX_HOLDER_BYTES));
+    } finally {
+      file.close();
+    }
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = JSON.parse(text);
+    if (
+      !Number.isInteger(info?.pid) || typeof info?.hostname !== "string" ||
+      typeof info?.since !== "string"
+    ) return undefined;
+    return {
+      pid: info.pid,
+      hostname: info.hostname,
+      configPath: String(info.configPath ?? ""),
+      since: info.since,
+    };
   } catch {
     return undefined;
   }
 }
+
+/** The most of a lock file that is read: a holder's line is a few hundred bytes. */
+const MAX_HOLDER_BYTES = 64 * 1024;

@@ -1,7 +1,8 @@
 /**
  * The real edges, and {@link createSystem}, which bundles them for `main()`:
  * `Deno.Command` processes, the wall clock, randomness, the stop signals,
- * this machine, and the console.
+ * this machine, and the console (with the file system, the history, the
+ * locks and the HTTP server from their own modules).
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { systemConsole } from "./console.ts";
 import { systemFileSystem } from "./fs.ts";
 import { systemHttp } from "./http.ts";
 import { sqliteHistory } from "./history.ts";
+import { denoHttpServer } from "./http_server.ts";
 import { fileLocks } from "./lock.ts";
 import { terminalPrompter } from "./prompter.ts";
 import { createSlurmSpawner, routingSpawner } from "./slurm.ts";
@@ -352,5 +354,6 @@ export function createSystem(): System {
     history: sqliteHistory,
     locks: fileLocks(systemFileSystem),
     http: systemHttp,
+    httpServer: denoHttpServer,
   };
 }

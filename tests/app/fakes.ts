@@ -1,7 +1,8 @@
 /**
  * Fakes of every port, for in-process tests of the run session: virtual
  * time, a scripted spawner, an in-memory file system, a history in memory,
- * signals sent by the test, a console that records, a scripted dialog.
+ * signals sent by the test, a console that records, a scripted dialog, an
+ * HTTP server whose requests the test makes.
  */
 
 import { compileTrigger } from "../../src/cron/trigger.ts";
@@ -14,12 +15,20 @@ import {
   type DialogAnswer,
   type DialogInput,
   HistoryError,
+  type HistoryMark,
   type HistoryStore,
   type HistoryStores,
   type Host,
+  type HttpServer,
+  ListenError,
+  type ListenErrorKind,
+  type ListeningServer,
   type NewRun,
   type OutputChannel,
+  type RequestHandler,
+  type RunCursor,
   type RunningProcess,
+  type RunPage,
   type RunRecord,
   type RunStats,
   type RunStepRecord,
@@ -187,9 +196,13 @@ export class MemoryHistory implements HistoryStore {
   readonly attemptRows: (AttemptRecord & { id: number })[] = [];
   readonly steps: (RunStepRecord & { runId: string })[] = [];
   failOn: Partial<Record<keyof HistoryStore, HistoryError["kind"]>> = {};
+  live = true;
+  /** Counts the writes, as SQLite's data version does. */
+  #version = 0;
   #check(method: keyof HistoryStore): void {
     const kind = this.failOn[method];
     if (kind) throw new HistoryError(kind, "/mem/history.sqlite", `injected ${kind}`);
+    if (/^(create|reopen|start|end|recover)/.test(method)) this.#version++;
   }
   recoverInterrupted(hostname: string, isAlive: (pid: number) => boolean): string[] {
     this.#check("recoverInterrupted");
@@ -247,6 +260,56 @@ export class MemoryHistory implements HistoryStore {
     return this.runs.filter((r) => configPath === undefined || r.configPath === configPath)
       .toReversed().slice(0, limit);
   }
+  countRuns(configPath?: string): number {
+    this.#check("countRuns");
+    return this.runs.filter((r) => configPath === undefined || r.configPath === configPath).length;
+  }
+  runsPage(limit: number, options: { configPath?: string; before?: RunCursor } = {}): RunPage {
+    this.#check("runsPage");
+    const { configPath, before } = options;
+    const all = this.runs.map((run, i) => ({ run, seq: i + 1 }))
+      .filter(({ run }) => configPath === undefined || run.configPath === configPath)
+      .sort((a, b) => b.run.startedAt - a.run.startedAt || b.seq - a.seq)
+      .filter(({ run, seq }) =>
+        !before || run.startedAt < before.startedAt ||
+        (run.startedAt === before.startedAt && seq < before.seq)
+      );
+    const page = all.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      runs: page.map((r) => r.run),
+      ...(all.length > limit && last
+        ? { next: { startedAt: last.run.startedAt, seq: last.seq } }
+        : {}),
+    };
+  }
+  findRun(id: string): RunRecord | undefined {
+    this.#check("findRun");
+    return this.runs.find((r) => r.id === id);
+  }
+  runningRunIds(configPath?: string): string[] {
+    this.#check("runningRunIds");
+    return this.runs.filter((r) =>
+      r.status === "running" && (configPath === undefined || r.configPath === configPath)
+    ).map((r) => r.id);
+  }
+  mark(): HistoryMark {
+    this.#check("mark");
+    return {
+      version: this.#version,
+      lastRun: this.runs.length,
+      lastAttempt: this.attemptRows.length,
+    };
+  }
+  changedSince(mark: HistoryMark): { runIds: string[]; mark: HistoryMark } {
+    this.#check("changedSince");
+    if (mark.version === this.#version) return { runIds: [], mark };
+    const ids = new Set([
+      ...this.runs.slice(mark.lastRun).map((r) => r.id),
+      ...this.attemptRows.slice(mark.lastAttempt).map((a) => a.runId),
+    ]);
+    return { runIds: [...ids], mark: this.mark() };
+  }
   attempts(runId: string): AttemptRecord[] {
     this.#check("attempts");
     return this.attemptRows.filter((a) => a.runId === runId);
@@ -283,6 +346,38 @@ export class MemoryHistories implements HistoryStores {
   }
 }
 
+/**
+ * An HTTP server without a socket: `listen` keeps the handler, and the test
+ * makes requests with {@link FakeHttpServer.fetch}; `refuse` makes `listen`
+ * fail as a real one does (a port in use, …).
+ */
+export class FakeHttpServer implements HttpServer {
+  handler?: RequestHandler;
+  refuse?: ListenErrorKind;
+  /** `host:port` of each listen, and whether it was closed. */
+  readonly listens: { at: string; closed: boolean }[] = [];
+  listen(host: string, port: number, handler: RequestHandler): ListeningServer {
+    if (this.refuse) throw new ListenError(this.refuse, `injected ${this.refuse}`);
+    this.handler = handler;
+    const listened = { at: `${host}:${port}`, closed: false };
+    this.listens.push(listened);
+    const chosen = port === 0 ? 40123 : port;
+    return {
+      url: `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${chosen}/`,
+      port: chosen,
+      close: () => {
+        listened.closed = true;
+        return Promise.resolve();
+      },
+    };
+  }
+  /** Answers a request for `path` (on 127.0.0.1) with the handler given to `listen`. */
+  fetch(path: string, init?: RequestInit): Promise<Response> {
+    if (!this.handler) throw new Error("nothing listens");
+    return this.handler(new Request(`http://127.0.0.1:8787${path}`, init));
+  }
+}
+
 /** A dialog answering from a script; `undefined` waits until `stop` aborts. */
 export class ScriptedPrompter {
   readonly asked: DialogInput[] = [];
@@ -310,6 +405,7 @@ export interface FakeMachine {
   fs: MemoryFileSystem;
   histories: MemoryHistories;
   dialog: ScriptedPrompter;
+  httpServer: FakeHttpServer;
   /** The bytes `random.bytes()` returns, in turn (then zeros). */
   randomBytes: number[][];
 }
@@ -331,6 +427,7 @@ export function fakeMachine(options: {
   const fs = options.fs ?? new MemoryFileSystem("/work");
   const histories = options.histories ?? new MemoryHistories();
   const dialog = new ScriptedPrompter(options.answers);
+  const httpServer = new FakeHttpServer();
   const randomBytes: number[][] = [];
   const host: Host = {
     pid: 4242,
@@ -362,8 +459,20 @@ export function fakeMachine(options: {
       request: () =>
         Promise.resolve({ kind: "failed", reason: "refused", message: "no network here" }),
     },
+    httpServer,
   };
-  return { system, clock, spawner, signals, console, fs, histories, dialog, randomBytes };
+  return {
+    system,
+    clock,
+    spawner,
+    signals,
+    console,
+    fs,
+    histories,
+    dialog,
+    httpServer,
+    randomBytes,
+  };
 }
 
 /** A pipeline of command steps named `names` (each runs the program of its name). */

@@ -92,3 +92,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test("openRead reads byte ranges and knows its file by identity: the same after a rename, another for a new file", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/x.log`;
+    fs.writeText(path, "héllo\nworld\n");
+    const file = fs.openRead(path);
+    try {
+      assert.equal(file.size(), 13);
+      assert.equal(new TextDecoder().decode(file.read(7, 100)), "world\n", "fewer at the end");
+      assert.equal(file.read(13, 10).length, 0, "none past it");
+      assert.equal(file.read(0, 2).length, 2);
+      fs.rename(path, `${path}.1`);
+      fs.writeText(path, "new\n");
+      const renamed = fs.openRead(`${path}.1`);
+      const fresh = fs.openRead(path);
+      assert.equal(renamed.identity, file.identity, "a rename keeps the file");
+      assert.notEqual(fresh.identity, file.identity, "a new file at the old name is another");
+      // The open file is still the renamed one, and sees what is appended to it.
+      const more = fs.openAppend(`${path}.1`);
+      more.write(new TextEncoder().encode("more\n"));
+      more.close();
+      assert.equal(file.size(), 18);
+      assert.equal(new TextDecoder().decode(file.read(13, 5)), "more\n");
+      renamed.close();
+      fresh.close();
+    } finally {
+      file.close();
+      file.close(); // Twice is harmless.
+    }
+    assert.equal(fsError(() => fs.openRead(`${dir}/nope`)).kind, "not-found");
+    assert.equal(fsError(() => fs.openRead(dir)).kind, "is-a-directory");
+    if (Deno.build.os !== "windows") {
+      // A named pipe nobody writes to: refused at once, not waited on.
+      assert.ok(new Deno.Command("mkfifo", { args: [`${dir}/pipe`] }).outputSync().success);
+      const pipe = fsError(() => fs.openRead(`${dir}/pipe`));
+      assert.equal(pipe.kind, "other");
+      assert.match(pipe.message, /not a regular file/);
+      assert.equal(fsError(() => fs.openRead("/dev/zero")).kind, "other");
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

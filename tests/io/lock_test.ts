@@ -131,3 +131,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test("peek() says who holds a lock without taking it or creating its file, and nobody once released", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/s.lock`;
+    assert.equal(locks.peek(path), undefined);
+    assert.equal(systemFileSystem.exists(path), false, "reading made no file");
+    const held = locks.tryAcquire(path, me(1));
+    assert.equal(held.acquired, true);
+    assert.deepEqual(locks.peek(path), me(1));
+    assert.deepEqual(locks.peek(path), me(1), "reading did not take it");
+    assert.equal(locks.tryAcquire(path, me(2)).acquired, false);
+    if (held.acquired) held.release();
+    assert.equal(locks.peek(path), undefined);
+    // What is not a holder's line names nobody; a huge file is not read whole.
+    for (const text of ["{not json", '{"pid":"7","hostname":"h"}', "[]", "null"]) {
+      Deno.writeTextFileSync(path, text);
+      assert.equal(locks.peek(path), undefined, text);
+    }
+    Deno.writeTextFileSync(path, "x".repeat(10_000_000));
+    assert.equal(locks.peek(path), undefined);
+    assert.equal(locks.peek(dir), undefined, "a folder names nobody");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -129,6 +129,7 @@ Deno.test("openRunLog says what to do when the log's folder may not be written (
     readText: (p) => fs.readText(p),
     writeText: (p, t) => fs.writeText(p, t),
     writeTextAtomic: (p, t) => fs.writeTextAtomic(p, t),
+    openRead: (p) => fs.openRead(p),
     openAppend(path: string) {
       throw new FsError("permission-denied", "open", path, "Permission denied (os error 13)");
     },
