@@ -38,6 +38,7 @@ import {
   type StopSignal,
   type System,
 } from "../../src/ports.ts";
+import type { RunRequest } from "../../src/app/run.ts";
 import { makeStep, TEST_POS } from "../fixtures/step.ts";
 import { MemoryFileSystem } from "../memory_fs.ts";
 
@@ -491,4 +492,24 @@ function cronSection(fields: Record<string, string | number>): CronSection {
   const compiled = compileTrigger({ timezone: "UTC", ...fields }, "UTC");
   if (!compiled.trigger) throw new Error(JSON.stringify(compiled.errors));
   return { trigger: compiled.trigger, fields, positions: {}, pos: TEST_POS };
+}
+
+let logs = 0;
+
+/**
+ * What `crude-link --non-interactive` asks of a session, for `pipeline`,
+ * with a log file of its own (on the fake machine's in-memory disk).
+ */
+export function runRequest(pipeline: Pipeline, over: Partial<RunRequest> = {}): RunRequest {
+  return {
+    pipeline,
+    configText: "steps: …\n",
+    interactive: false,
+    log: { path: `/logs/${++logs}.log`, maxBytes: 0, backups: 0 },
+    keepRunning: false,
+    runNow: false,
+    resume: false,
+    force: false,
+    ...over,
+  };
 }

@@ -8,11 +8,7 @@ import assert from "node:assert/strict";
 import { type RunRequest, runSession } from "../../src/app/run.ts";
 import { UsageError, UserError } from "../../src/errors.ts";
 import type { Pipeline } from "../../src/model.ts";
-import { drive, type FakeMachine, fakeMachine, pipeline } from "./fakes.ts";
-
-const logDir = Deno.makeTempDirSync({ prefix: "crude-link-app-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(logDir, { recursive: true }));
-let logs = 0;
+import { drive, type FakeMachine, fakeMachine, pipeline, runRequest } from "./fakes.ts";
 
 /** Five steps that need nothing, and one that needs the first two. */
 function fan(jobs?: number): Pipeline {
@@ -27,17 +23,7 @@ function fan(jobs?: number): Pipeline {
 function session(m: FakeMachine, over: Partial<RunRequest>): Promise<number | UserError> {
   return drive(
     m.clock,
-    runSession({
-      pipeline: fan(),
-      configText: "steps: …\n",
-      interactive: false,
-      log: { path: `${logDir}/${++logs}.log`, maxBytes: 0, backups: 0 },
-      keepRunning: false,
-      runNow: false,
-      resume: false,
-      force: false,
-      ...over,
-    }, m.system).catch((e) => {
+    runSession(runRequest(fan(), over), m.system).catch((e) => {
       if (e instanceof UserError) return e;
       throw e;
     }),

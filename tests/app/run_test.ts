@@ -9,25 +9,16 @@ import assert from "node:assert/strict";
 import { type RunRequest, runSession } from "../../src/app/run.ts";
 import { ConfigError, UserError } from "../../src/errors.ts";
 import { HistoryError } from "../../src/ports.ts";
-import { drive, type FakeMachine, fakeMachine, MemoryFileSystem, pipeline } from "./fakes.ts";
+import {
+  drive,
+  type FakeMachine,
+  fakeMachine,
+  MemoryFileSystem,
+  pipeline,
+  runRequest,
+} from "./fakes.ts";
 
-const logDir = Deno.makeTempDirSync({ prefix: "crude-link-app-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(logDir, { recursive: true }));
-let logs = 0;
-
-function request(over: Partial<RunRequest> = {}): RunRequest {
-  return {
-    pipeline: pipeline(["a", "b", "c"]),
-    configText: "steps: …\n",
-    interactive: false,
-    log: { path: `${logDir}/${++logs}.log`, maxBytes: 0, backups: 0 },
-    keepRunning: false,
-    runNow: false,
-    resume: false,
-    force: false,
-    ...over,
-  };
-}
+const request = (over: Partial<RunRequest> = {}) => runRequest(pipeline(["a", "b", "c"]), over);
 
 /** Runs a session on the machine to its end; returns the exit status or the UserError. */
 function session(m: FakeMachine, over: Partial<RunRequest> = {}): Promise<number | UserError> {
@@ -173,7 +164,7 @@ Deno.test("one scheduler per config: a second is refused, naming the first; the 
   // Let the first reach its wait for the fire time (it holds the lock then).
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
   const second = fakeMachine({ fs });
-  const secondLog = { path: `${logDir}/second.log`, maxBytes: 0, backups: 0 };
+  const secondLog = { path: "/logs/second.log", maxBytes: 0, backups: 0 };
   const refused = await session(second, { ...cron, log: secondLog });
   assert.ok(refused instanceof UserError);
   assert.equal(refused.exitCode, 2);

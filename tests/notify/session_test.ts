@@ -12,11 +12,7 @@ import assert from "node:assert/strict";
 import { type RunRequest, runSession } from "../../src/app/run.ts";
 import type { NotifyTarget } from "../../src/notify/target.ts";
 import type { HttpRequest, HttpResult } from "../../src/ports.ts";
-import { drive, type FakeMachine, fakeMachine, pipeline } from "../app/fakes.ts";
-
-const logDir = Deno.makeTempDirSync({ prefix: "crude-link-watch-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(logDir, { recursive: true }));
-let logs = 0;
+import { drive, type FakeMachine, fakeMachine, pipeline, runRequest } from "../app/fakes.ts";
 
 const target: NotifyTarget = {
   kind: "webhook",
@@ -41,19 +37,11 @@ function recordHttp(m: FakeMachine, answer: HttpResult): HttpRequest[] {
   return seen;
 }
 
-function request(over: Partial<RunRequest>): RunRequest {
-  return {
-    pipeline: { ...pipeline(["a", "b"]), notify: [target], metricsFile: "metrics/c.prom" },
-    configText: "steps: …\n",
-    interactive: false,
-    log: { path: `${logDir}/${++logs}.log`, maxBytes: 0, backups: 0 },
-    keepRunning: false,
-    runNow: false,
-    resume: false,
-    force: false,
-    ...over,
-  };
-}
+const request = (over: Partial<RunRequest>) =>
+  runRequest(
+    { ...pipeline(["a", "b"]), notify: [target], metricsFile: "metrics/c.prom" },
+    over,
+  );
 
 const sample = (text: string, name: string, labels = "") =>
   new RegExp(`^${name}\\{config="/work/c\\.yaml"${labels}\\} (\\S+)$`, "m").exec(text)?.[1];
