@@ -22,6 +22,7 @@ import type {
 import { isAbsolute, join } from "../path.ts";
 import { systemConsole } from "./console.ts";
 import { systemFileSystem } from "./fs.ts";
+import { growChildPipes, releasePipes } from "./pipes.ts";
 import { systemHttp } from "./http.ts";
 import { sqliteHistory } from "./history.ts";
 import { denoHttpServer } from "./http_server.ts";
@@ -60,7 +61,13 @@ const systemSpawner: Spawner = {
       s.signal ? { kind: "signaled", signal: s.signal } : { kind: "exited", code: s.code }
     );
     let done = false;
-    status.then(() => done = true);
+    /** Bytes of grown pipes this child holds (see pipes.ts); given back when it ends. */
+    let grown = 0;
+    let grew = false;
+    status.then(() => {
+      done = true;
+      releasePipes(grown);
+    });
     /** Every process of the tree signalled so far (they outlive their parent). */
     const tree = new Set<number>();
     return {
@@ -68,6 +75,11 @@ const systemSpawner: Spawner = {
       stdout: spec.stdio === "pipe" ? child.stdout : undefined,
       stderr: spec.stdio === "pipe" ? child.stderr : undefined,
       status,
+      growPipes() {
+        if (grew || done || spec.stdio !== "pipe") return;
+        grew = true;
+        grown = growChildPipes(child.pid);
+      },
       kill(signal) {
         if (done) return;
         if (ownGroup(spec.ownProcessGroup, OS)) {
