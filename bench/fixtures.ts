@@ -48,10 +48,13 @@ export interface FixtureOptions {
   dir: string;
   /** Full path of the Python interpreter both sides use. */
   python: string;
-  /** The argv that starts crude-link, e.g. `[deno, run, -A, /repo/main.ts]`. */
+  /**
+   * The argv that starts crude-link as `deno run -A jsr:@crude-link/cli`
+   * does, e.g. `[deno, run, -A, /repo/main.ts]` (no V8 flags).
+   */
   crudeLink: string[];
-  /** The same without V8 flags (as `deno run -A jsr:@crude-link/cli` runs it). */
-  crudeLinkNoFlags: string[];
+  /** The same with the V8 flag the binaries and the install line carry (`--max-semi-space-size=2`). */
+  crudeLinkWithFlag: string[];
 }
 
 /** All fixtures, written and ready to run. */
@@ -64,8 +67,10 @@ export interface Fixtures {
   lines: Workload;
   /** One step writing the same 400,000 lines in 1 MB chunks, `--non-interactive`. */
   chunked: Workload;
-  /** The chunked workload's crude-link run without V8 flags. */
-  chunkedNoFlags: Cmd;
+  /** The chunked workload's crude-link run with the binaries' V8 flag. */
+  chunkedWithFlag: Cmd;
+  /** The workloads' config files (absolute), for the floor of reading each. */
+  configs: Record<"noop50" | "seed" | "lines" | "chunked", string>;
   /** The same printer at another line count (memory scaling), crude-link only. */
   printer(lines: number): Cmd;
   /** One no-op step, `--non-interactive` (start-up plus one step). */
@@ -185,7 +190,7 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       cwd: noopDir,
       crudeLink: crudeLink("crude-link", "config.yaml", true),
       reference: { label: "bash loop", argv: ["bash", "reference.sh"] },
-      targetRatio: 1.2,
+      targetRatio: 1.25,
     },
     seed: {
       id: "seed",
@@ -193,7 +198,7 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       cwd: seedDir,
       crudeLink: crudeLink("crude-link", "config.yaml", false),
       reference: { label: "the 4 scripts by hand (sh)", argv: ["sh", "reference.sh"] },
-      targetRatio: 2.5,
+      targetRatio: 2.1,
     },
     lines: {
       id: "lines",
@@ -221,12 +226,18 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       },
       targetRatio: 1.0,
     },
-    chunkedNoFlags: crudeLink(
-      "crude-link (no V8 flags)",
+    chunkedWithFlag: crudeLink(
+      "crude-link (--v8-flags=--max-semi-space-size=2)",
       "config.yaml",
       true,
-      opts.crudeLinkNoFlags,
+      opts.crudeLinkWithFlag,
     ),
+    configs: {
+      noop50: join(noopDir, "config.yaml"),
+      seed: join(seedDir, "config.yaml"),
+      lines: join(linesDir, mainPrinter),
+      chunked: join(chunkedDir, "config.yaml"),
+    },
     printer: (n) => crudeLink("crude-link", printerConfig(n), true),
     oneStep: crudeLink("crude-link", "one-step.yaml", true),
     pythonNoop: { label: "python3 noop.py", argv: [py, `steps/${names[0]}`] },
