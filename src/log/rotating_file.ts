@@ -154,8 +154,25 @@ export class RotatingFile {
    * ignored.
    */
   write(...text: string[]): void {
+    this.writeBytes(this.encode(...text));
+  }
+
+  /**
+   * The parts as UTF-8, one after the other, in a buffer reused from one
+   * write to the next: a view valid until the next `encode` or `write`.
+   * For a caller that looks at the bytes before it writes them with
+   * {@link RotatingFile.writeBytes}.
+   */
+  encode(...text: string[]): Uint8Array {
+    return this.#encode(text);
+  }
+
+  /**
+   * Writes whole lines already encoded as UTF-8 (each ending with `\n`), as
+   * {@link RotatingFile.write} does.
+   */
+  writeBytes(bytes: Uint8Array): void {
     if (this.#closed) return;
-    let bytes = this.#encode(text);
     if (bytes.length === 0) return;
     if (this.#cutLine) {
       const joined = new Uint8Array(bytes.length + 1);

@@ -10,7 +10,7 @@
 import { colors } from "../ansi.ts";
 import type { OutputStream, RunEvent, Sink } from "../model.ts";
 import type { FsError, OutputChannel } from "../ports.ts";
-import { describeEvent, escapeControl, type LogFormatter } from "./format.ts";
+import { describeEvent, escapeControl, hasControlBytes, type LogFormatter } from "./format.ts";
 import { LogWriteError, type RotatingFile } from "./rotating_file.ts";
 
 /** A {@link Sink} that is closed at the end. */
@@ -57,7 +57,8 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   let down: { since: number; error: FsError; lost: number; lastTry: number } | undefined;
   const path = escapeControl(file.path);
 
-  const write = (atMs: number, ...text: string[]): void => {
+  /** Writes lines (strings, or UTF-8 bytes already encoded), handling a file that cannot be written. */
+  const write = (atMs: number, ...text: string[] | [Uint8Array]): void => {
     if (down !== undefined && atMs - down.lastTry < retryMs) {
       down.lost += countLines(text);
       return;
@@ -76,7 +77,8 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
         down = undefined;
         report("warn", `the log file '${path}' can be written again; ${gap} are missing from it`);
       }
-      file.write(...text);
+      if (typeof text[0] === "string") file.write(...text as string[]);
+      else file.writeBytes(text[0]);
       const problem = file.takeRotateProblem();
       if (problem !== undefined) {
         const text = `cannot rotate the log file '${path}': ${
@@ -108,7 +110,19 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   const sink = (event: RunEvent, atMs: number): void => {
     if (event.type === "step-progress") return;
     if (event.type === "step-output") {
-      write(atMs, ...formatter.blockParts(atMs, "info", event.step, event.stream, event.text));
+      const { step, stream, text } = event;
+      if (down !== undefined) {
+        // The notice written first would reuse the file's buffer: strings.
+        write(atMs, ...formatter.blockParts(atMs, "info", step, stream, text));
+        return;
+      }
+      // Encoded as it is, then checked for characters to escape (rare): the
+      // bytes are scanned faster than the text would be (hasControlBytes).
+      let bytes = file.encode(...formatter.blockParts(atMs, "info", step, stream, text, false));
+      if (hasControlBytes(bytes)) {
+        bytes = file.encode(...formatter.blockParts(atMs, "info", step, stream, text));
+      }
+      write(atMs, bytes);
     } else {
       write(atMs, formatter.event(event, atMs));
     }
@@ -116,10 +130,14 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   return Object.assign(sink, { close: () => file.close() });
 }
 
-/** How many line ends the text (or the parts together) holds. */
-function countLines(text: string | string[]): number {
-  if (typeof text !== "string") return text.reduce((n, t) => n + countLines(t), 0);
+/** How many line ends the text (or the parts together, or UTF-8 bytes) holds. */
+function countLines(text: string | Uint8Array | (string | Uint8Array)[]): number {
+  if (Array.isArray(text)) return text.reduce((n: number, t) => n + countLines(t), 0);
   let n = 0;
+  if (typeof text !== "string") {
+    for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) n++;
+    return n;
+  }
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
   return n;
 }

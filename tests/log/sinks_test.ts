@@ -96,6 +96,34 @@ Deno.test("log sink writes every event but progress, a chunk of lines with one p
   }
 });
 
+Deno.test("log sink escapes control characters in a chunk of lines, and only the lines that hold them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "crude-link.log");
+    const file = new RotatingFile({ fs: systemFileSystem, path });
+    const sink = createLogSink(file, {
+      formatter: new LogFormatter("UTC"),
+      report: noReport,
+    });
+    sink(out("stdout", "plain µs\n\x1b[31mred\x1b[0m\nnext\u0085line\r\ntab\there"), T);
+    sink(out("stdout", "clean again"), T);
+    sink.close();
+    assert.equal(
+      await Deno.readTextFile(path),
+      [
+        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | plain µs",
+        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | \\x1b[31mred\\x1b[0m",
+        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | next\\u0085line\\r",
+        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | tab\there",
+        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | clean again",
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("log sink on a full disk says so once, counts what is lost, and resumes with a line saying how many lines are missing", () => {
   const fs = new MemoryFileSystem();
   fs.folder("/l");
