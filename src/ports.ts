@@ -282,6 +282,12 @@ export interface OutputChannel {
   takeDropped(): number;
   /** Whether it is a terminal (colours, progress rows). */
   readonly isTerminal: boolean;
+  /**
+   * Everything written is thrown away (standard output is `/dev/null`, as
+   * under cron or a service with its output discarded): a sink may skip
+   * formatting what only this channel would get. Absent: false.
+   */
+  readonly discards?: boolean;
 }
 
 /** The console crude-link runs in. */

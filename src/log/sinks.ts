@@ -277,9 +277,12 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     return s;
   };
 
+  // A console that is /dev/null: a step's output is not even formatted for it.
+  const discards = out.discards === true;
   const sink = (event: RunEvent, _atMs: number): void => {
     switch (event.type) {
       case "step-output": {
+        if (discards) return;
         const red = event.stream === "stderr" && !event.redrawn && c.enabled;
         const lines = block(event.step, event.stream, event.text, red);
         if (shown !== undefined && shown.step === event.step && shown.stream === event.stream) {
@@ -292,7 +295,7 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
         return;
       }
       case "step-progress":
-        if (!terminal) return;
+        if (!terminal || discards) return;
         shown = { step: event.step, stream: event.stream, text: event.text };
         send(progressRow(shown));
         return;

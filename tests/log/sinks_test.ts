@@ -198,6 +198,22 @@ Deno.test("console sink prefixes every line of a chunk with the step name, and w
   assert.equal(c.writes.length, 3, "one write per event");
 });
 
+Deno.test("console sink formats no step output for a console that discards it, but still says its own lines", () => {
+  const c = fakeChannel(false);
+  const sink = createConsoleSink({ ...c.channel, discards: true }, { color: false });
+  sink(out("stdout", "epoch 1\nepoch 2"), T);
+  sink(progress(" 50%|"), T);
+  sink({
+    type: "step-end",
+    step: "train",
+    index: 0,
+    attempt: 1,
+    exit: { kind: "exited", code: 0 },
+    durationMs: 1500,
+  }, T);
+  assert.equal(c.text(), "[crude-link] train: finished: exit status 0 after 1.50s\n");
+});
+
 Deno.test("console sink colours stderr lines red, but not a progress bar's final state", () => {
   const c = fakeChannel(false);
   const sink = createConsoleSink(c.channel, { color: true });
