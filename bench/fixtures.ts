@@ -40,6 +40,11 @@ export interface Workload {
   reference: Cmd;
   /** Target for crude-link's median over the reference's. */
   targetRatio: number;
+  /**
+   * Where both commands' standard output goes: `/dev/null` (default, as
+   * under cron), or a pipe the harness reads and discards (as journald's).
+   */
+  output?: "pipe";
 }
 
 /** Where things are and what runs them. */
@@ -67,6 +72,8 @@ export interface Fixtures {
   lines: Workload;
   /** One step writing the same 400,000 lines in 1 MB chunks, `--non-interactive`. */
   chunked: Workload;
+  /** The same, crude-link's console a pipe instead of /dev/null. */
+  chunkedPipe: Workload;
   /** The chunked workload's crude-link run with the binaries' V8 flag. */
   chunkedWithFlag: Cmd;
   /** The workloads' config files (absolute), for the floor of reading each. */
@@ -225,6 +232,18 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
         argv: ["sh", "-c", `exec ${q(py)} chunked.py ${PRINTER_LINES} > out.txt`],
       },
       targetRatio: 1.0,
+    },
+    chunkedPipe: {
+      id: "chunked-pipe",
+      title: `the same, crude-link's console a pipe (as journald's) instead of /dev/null`,
+      cwd: chunkedDir,
+      crudeLink: crudeLink("crude-link", "config.yaml", true),
+      reference: {
+        label: "script > file",
+        argv: ["sh", "-c", `exec ${q(py)} chunked.py ${PRINTER_LINES} > out.txt`],
+      },
+      targetRatio: 1.0,
+      output: "pipe",
     },
     chunkedWithFlag: crudeLink(
       "crude-link (--v8-flags=--max-semi-space-size=2)",

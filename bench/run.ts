@@ -234,7 +234,7 @@ interface Timer {
   /** What takes the times, for the results. */
   name: string;
   /** Runs each command once (after `warmup` untimed runs of each), in order. */
-  round(cwd: string, cmds: Cmd[], warmup: number): Promise<Sample[]>;
+  round(cwd: string, cmds: Cmd[], warmup: number, output?: "pipe"): Promise<Sample[]>;
 }
 
 function commandLine(cmd: Cmd): string {
@@ -245,11 +245,12 @@ function commandLine(cmd: Cmd): string {
 function hyperfineTimer(hyperfine: string, scratch: string): Timer {
   return {
     name: "hyperfine",
-    async round(cwd, cmds, warmup) {
+    async round(cwd, cmds, warmup, output) {
       const json = join(scratch, "hyperfine.json");
       await capture([
         hyperfine,
         "-N",
+        ...(output ? ["--output", output] : []),
         "--style",
         "none",
         "--runs",
@@ -326,7 +327,12 @@ async function timePair(
     progress(`${w.id}: round ${round + 1}/${opts.runs}`);
     const referenceFirst = round % 2 === 0;
     const cmds = referenceFirst ? [w.reference, w.crudeLink] : [w.crudeLink, w.reference];
-    const [first, second] = await timer.round(w.cwd, cmds, round === 0 ? opts.warmup : 0);
+    const [first, second] = await timer.round(
+      w.cwd,
+      cmds,
+      round === 0 ? opts.warmup : 0,
+      w.output,
+    );
     result.reference.push(referenceFirst ? first : second);
     result.crudeLink.push(referenceFirst ? second : first);
   }
@@ -469,7 +475,7 @@ async function main(): Promise<number> {
 
     const started = Date.now();
     const pairs: PairResult[] = [];
-    for (const w of [fx.noop50, fx.seed, fx.lines, fx.chunked]) {
+    for (const w of [fx.noop50, fx.seed, fx.lines, fx.chunked, fx.chunkedPipe]) {
       pairs.push(await timePair(timer, w, opts));
     }
 
@@ -762,7 +768,7 @@ function render(input: RenderInput): { text: string; missed: number } {
       const cl = median(p.crudeLink.map((s) => s.wall));
       const ratios = p.crudeLink.map((s, i) => s.wall / p.reference[i].wall);
       const ratio = cl / ref;
-      const config = configFloor(p.workload.id);
+      const config = configFloor(p.workload.id.replace(/-pipe$/, ""));
       return [
         p.workload.title,
         p.workload.reference.label,
