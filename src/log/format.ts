@@ -149,6 +149,9 @@ function isControlAt(bytes: Uint8Array, i: number): boolean {
   return c === 0xc2 && i + 1 < bytes.length && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9f;
 }
 
+/** The most characters of a block's lines {@link LogFormatter.blockPieces} puts in one piece. */
+export const BLOCK_PIECE = 8192;
+
 const LEVEL_FIELD: Record<LogLevel, string> = {
   info: "INFO ",
   warn: "WARN ",
@@ -305,6 +308,42 @@ export class LogFormatter {
     const prefix = this.prefix(atMs, level, step, stream);
     const text = escape ? escapeLines(lines) : lines;
     return [prefix, text.includes("\n") ? text.replaceAll("\n", this.#joiner) : text, "\n"];
+  }
+
+  /**
+   * {@link LogFormatter.blockParts} as a sequence of pieces: the first
+   * prefix, the lines with the other prefixes in pieces made of at most
+   * {@link BLOCK_PIECE} characters of `lines` each (cut after a newline),
+   * the last newline. For a caller that encodes each piece before it asks
+   * for the next: no string as large as the whole block is made, only
+   * pieces that are garbage at once, so that V8's young generation does not
+   * find a block's worth of text alive at every collection (which makes it
+   * grow, and with it crude-link's memory, under a fast step's output).
+   */
+  *blockPieces(
+    atMs: number,
+    level: LogLevel,
+    step: string | undefined,
+    stream: OutputStream | undefined,
+    lines: string,
+    escape = true,
+  ): Generator<string, void, undefined> {
+    yield this.prefix(atMs, level, step, stream);
+    const joiner = this.#joiner;
+    const n = lines.length;
+    let start = 0;
+    while (start < n) {
+      let end = n;
+      if (n - start > BLOCK_PIECE) {
+        const nl = lines.lastIndexOf("\n", start + BLOCK_PIECE);
+        if (nl >= start) end = nl + 1;
+      }
+      const piece = start === 0 && end === n ? lines : lines.slice(start, end);
+      const text = escape ? escapeLines(piece) : piece;
+      yield text.includes("\n") ? text.replaceAll("\n", joiner) : text;
+      start = end;
+    }
+    yield "\n";
   }
 
   /**

@@ -168,6 +168,24 @@ export class RotatingFile {
   }
 
   /**
+   * {@link RotatingFile.encode} of a sequence of parts, each encoded before
+   * the next is taken (so a generator's parts can be garbage one by one).
+   */
+  encodeAll(parts: Iterable<string>): Uint8Array {
+    let at = 0;
+    for (const part of parts) {
+      const need = at + part.length * 3;
+      if (this.#buffer.length < need) {
+        const grown = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+        grown.set(this.#buffer.subarray(0, at));
+        this.#buffer = grown;
+      }
+      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
+    }
+    return this.#buffer.subarray(0, at);
+  }
+
+  /**
    * Writes whole lines already encoded as UTF-8 (each ending with `\n`), as
    * {@link RotatingFile.write} does.
    */

@@ -10,7 +10,13 @@
 import { colors } from "../ansi.ts";
 import type { OutputStream, RunEvent, Sink } from "../model.ts";
 import type { FsError, OutputChannel } from "../ports.ts";
-import { describeEvent, escapeControl, hasControlBytes, type LogFormatter } from "./format.ts";
+import {
+  BLOCK_PIECE,
+  describeEvent,
+  escapeControl,
+  hasControlBytes,
+  type LogFormatter,
+} from "./format.ts";
 import { LogWriteError, type RotatingFile } from "./rotating_file.ts";
 
 /** A {@link Sink} that is closed at the end. */
@@ -118,9 +124,9 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
       }
       // Encoded as it is, then checked for characters to escape (rare): the
       // bytes are scanned faster than the text would be (hasControlBytes).
-      let bytes = file.encode(...formatter.blockParts(atMs, "info", step, stream, text, false));
+      let bytes = file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text, false));
       if (hasControlBytes(bytes)) {
-        bytes = file.encode(...formatter.blockParts(atMs, "info", step, stream, text));
+        bytes = file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text));
       }
       write(atMs, bytes);
     } else {
@@ -128,6 +134,50 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
     }
   };
   return Object.assign(sink, { close: () => file.close() });
+}
+
+/** The pieces of a console block: prefix, the lines with the joiners in pieces, the end. */
+function* pieces(
+  f: { prefix: string; joiner: string; open: string; close: string },
+  text: string,
+): Generator<string, void, undefined> {
+  yield f.prefix + f.open;
+  const n = text.length;
+  let start = 0;
+  while (start < n) {
+    let end = n;
+    if (n - start > BLOCK_PIECE) {
+      const nl = text.lastIndexOf("\n", start + BLOCK_PIECE);
+      if (nl >= start) end = nl + 1;
+    }
+    const piece = start === 0 && end === n ? text : text.slice(start, end);
+    yield piece.includes("\n") ? piece.replaceAll("\n", f.joiner) : piece;
+    start = end;
+  }
+  yield f.close + "\n";
+}
+
+/** Strings encoded one after the other as UTF-8 into one buffer, reused from call to call. */
+class PartsEncoder {
+  readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(64 * 1024);
+
+  /** The parts as UTF-8, each encoded before the next is taken; a view valid until the next call. */
+  encodeAll(parts: Iterable<string>): Uint8Array {
+    // A buffer grown for a huge block is let go again.
+    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(64 * 1024);
+    let at = 0;
+    for (const part of parts) {
+      const need = at + part.length * 3;
+      if (this.#buffer.length < need) {
+        const grown = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+        grown.set(this.#buffer.subarray(0, at));
+        this.#buffer = grown;
+      }
+      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
+    }
+    return this.#buffer.subarray(0, at);
+  }
 }
 
 /** How many line ends the text (or the parts together, or UTF-8 bytes) holds. */
@@ -194,6 +244,8 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
   const RED = c.enabled ? "\x1b[31m" : "";
   const END_RED = c.enabled ? "\x1b[39m" : "";
   /** The prefix and the joiner between lines of a block, per step, stream and colour. */
+  const blockBytes = new PartsEncoder();
+  const decoder = new TextDecoder();
   const formats = new Map<
     string,
     { prefix: string; joiner: string; open: string; close: string }
@@ -216,10 +268,16 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     }
     return f;
   };
-  const block = (step: string, stream: OutputStream, text: string, red: boolean): string => {
+  /**
+   * A block of a step's lines as the console shows them, as UTF-8 in a
+   * buffer reused from block to block (channels copy or write what they
+   * are given at once). Made in pieces, each encoded before the next is
+   * made, as the log's ({@link LogFormatter.blockPieces}): no string as
+   * large as the block stays alive to grow V8's young generation.
+   */
+  const block = (step: string, stream: OutputStream, text: string, red: boolean): Uint8Array => {
     const f = format(step, stream, red);
-    const body = text.includes("\n") ? text.replaceAll("\n", f.joiner) : text;
-    return f.prefix + f.open + body + f.close + "\n";
+    return blockBytes.encodeAll(pieces(f, text));
   };
   const progressRow = (s: { step: string; stream: OutputStream; text: string }): string => {
     const f = format(s.step, s.stream, false);
@@ -242,7 +300,7 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     return true;
   };
   /** A step's output (and progress): dropped, and counted, when the console is full. */
-  const send = (text: string): void => {
+  const send = (text: string | Uint8Array): void => {
     if (!catchUp() || !out.write(text)) dropped += countLines(text);
   };
   /** crude-link's own lines: held (up to a bound) when the console is full. */
@@ -284,8 +342,13 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
       case "step-output": {
         if (discards) return;
         const red = event.stream === "stderr" && !event.redrawn && c.enabled;
-        const lines = block(event.step, event.stream, event.text, red);
-        if (shown !== undefined && shown.step === event.step && shown.stream === event.stream) {
+        if (shown === undefined) {
+          send(block(event.step, event.stream, event.text, red));
+          return;
+        }
+        // A progress row is drawn (a terminal): the lines go with it, as text.
+        const lines = decoder.decode(block(event.step, event.stream, event.text, red));
+        if (shown.step === event.step && shown.stream === event.stream) {
           // The final state of the progress row replaces it.
           shown = undefined;
           send("\r" + CLEAR_TO_END + lines);
