@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  BLOCK_PIECE,
   describeEvent,
   escapeControl,
   escapeLines,
@@ -373,6 +374,36 @@ Deno.test("hasControlBytes() agrees with escapeLines() on every character below 
           escapes,
           `U+${code.toString(16)} in ${JSON.stringify(text)}`,
         );
+      }
+    }
+  }
+});
+
+Deno.test("blockPieces() makes the block in pieces that join to block(), small blocks and large ones", () => {
+  const f = new LogFormatter("UTC");
+  const long = "y".repeat(BLOCK_PIECE * 2 + 5); // one line longer than two pieces
+  const blocks = [
+    "one line",
+    "a\nb\nc",
+    Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 97)}`).join("\n"),
+    `head\n${long}\ntail`,
+    long,
+    `${"z".repeat(BLOCK_PIECE - 1)}\n${"w".repeat(BLOCK_PIECE)}\n`,
+    "esc \x1b[1m\nand \u0085 in a line",
+  ];
+  for (const lines of blocks) {
+    for (const escape of [true, false]) {
+      const pieces = [...f.blockPieces(T, "info", "train", "stdout", lines, escape)];
+      const joined = pieces.join("");
+      const expected = escape
+        ? f.block(T, "info", "train", "stdout", lines)
+        : f.blockParts(T, "info", "train", "stdout", lines, false).join("");
+      assert.equal(joined, expected, `${lines.slice(0, 20)}…, escape ${escape}`);
+      // No piece holds more than a piece's worth of the lines (plus prefixes),
+      // unless one line alone is longer.
+      const longest = Math.max(...lines.split("\n").map((l) => l.length));
+      for (const p of pieces) {
+        assert.ok(p.length <= Math.max(BLOCK_PIECE, longest) * 2 + 4096, `piece of ${p.length}`);
       }
     }
   }

@@ -214,6 +214,25 @@ Deno.test("console sink formats no step output for a console that discards it, b
   assert.equal(c.text(), "[crude-link] train: finished: exit status 0 after 1.50s\n");
 });
 
+Deno.test("console sink prefixes every line of a chunk far larger than a piece, colours and all", () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+  for (const color of [false, true]) {
+    const c = fakeChannel(false);
+    const sink = createConsoleSink(c.channel, { color });
+    sink(out("stderr", lines.join("\n")), T);
+    const shown = c.text().split("\n");
+    assert.equal(shown.length, 5001, "5000 lines and the last newline");
+    for (const [i, line] of lines.entries()) {
+      assert.equal(
+        shown[i],
+        color
+          ? `\x1b[2mtrain\x1b[22m \x1b[31m|\x1b[39m \x1b[31m${line}\x1b[39m`
+          : `train | ${line}`,
+      );
+    }
+  }
+});
+
 Deno.test("console sink colours stderr lines red, but not a progress bar's final state", () => {
   const c = fakeChannel(false);
   const sink = createConsoleSink(c.channel, { color: true });
