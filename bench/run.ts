@@ -488,6 +488,8 @@ async function main(): Promise<number> {
 
     const pipes = Deno.build.os === "linux" ? await pipeSizes(opts.runs) : undefined;
 
+    const bundle = await measureBundle(timer, scratch, fx, opts);
+
     progress("8 steps of 1 s in parallel");
     const parallel = hyperfine
       ? await measureParallel(crudeLinkArgv, scratch, opts.runs)
@@ -528,6 +530,7 @@ async function main(): Promise<number> {
       opts,
       seconds: (Date.now() - started) / 1000,
     });
+    if (bundle) report.text += "\n\n" + renderBundle(bundle);
     if (parallel) report.text += "\n\n" + renderParallel(parallel);
     console.log(report.text);
     if (opts.out) {
@@ -582,6 +585,113 @@ function floors(fx: Fixtures): { what: string; cmd: Cmd; cwd: string }[] {
       cwd: noopDir,
     },
   ];
+}
+
+/** What `deno bundle` would bring (issue 18): the seed workload and `--version`, three ways. */
+interface BundleResult {
+  /** Per variant (source, bundle, minified bundle): the seed run's and `--version`'s samples. */
+  variants: { name: string; seed: Sample[]; version: Sample[]; bytes: number }[];
+}
+
+/**
+ * Bundles main.ts into the scratch folder (code-splitting, so that what a
+ * command does not use stays unloaded; commander and the prompt library left
+ * as npm imports), plain and minified, and times the seed workload and
+ * `--version` from each, against the source, in alternating rounds.
+ */
+async function measureBundle(
+  timer: Timer,
+  scratch: string,
+  fx: Fixtures,
+  opts: Options,
+): Promise<BundleResult | undefined> {
+  progress("deno bundle: bundling main.ts, plain and minified");
+  const dirs = { plain: join(scratch, "bundle"), minified: join(scratch, "bundle-min") };
+  try {
+    for (const [name, dir] of Object.entries(dirs)) {
+      await capture([
+        DENO,
+        "bundle",
+        "--quiet",
+        ...(name === "minified" ? ["--minify"] : []),
+        "--platform",
+        "deno",
+        "--code-splitting",
+        "--external",
+        "commander",
+        "--external",
+        "@inquirer/prompts",
+        "--outdir",
+        dir,
+        "main.ts",
+      ]);
+    }
+  } catch (e) {
+    progress(`deno bundle failed, skipped: ${e instanceof Error ? e.message : e}`);
+    return undefined;
+  }
+  const size = (dir: string) =>
+    [...Deno.readDirSync(dir)].reduce((n, e) => n + Deno.statSync(join(dir, e.name)).size, 0);
+  const variants = [
+    { name: "source (`deno run -A main.ts`)", entry: join(REPO, "main.ts"), bytes: 0 },
+    {
+      name: "`deno bundle --code-splitting`",
+      entry: join(dirs.plain, "main.js"),
+      bytes: size(dirs.plain),
+    },
+    {
+      name: "the same, `--minify`",
+      entry: join(dirs.minified, "main.js"),
+      bytes: size(dirs.minified),
+    },
+  ];
+  const cmds = (args: string[]) =>
+    variants.map((v) => ({ label: v.name, argv: [DENO, "run", "-A", v.entry, ...args] }));
+  const seed = cmds(["--config-file", "config.yaml"]);
+  const version = cmds(["--version"]);
+  const out = variants.map((v) => ({
+    name: v.name,
+    bytes: v.bytes,
+    seed: [] as Sample[],
+    version: [] as Sample[],
+  }));
+  for (let round = 0; round < opts.runs; round++) {
+    progress(`deno bundle: round ${round + 1}/${opts.runs}`);
+    // Rotating which goes first.
+    const order = variants.map((_, i) => (i + round) % variants.length);
+    const s = await timer.round(fx.seed.cwd, order.map((i) => seed[i]), round === 0 ? 1 : 0);
+    const v = await timer.round(fx.seed.cwd, order.map((i) => version[i]), round === 0 ? 1 : 0);
+    order.forEach((i, k) => {
+      out[i].seed.push(s[k]);
+      out[i].version.push(v[k]);
+    });
+  }
+  return { variants: out };
+}
+
+function renderBundle(b: BundleResult): string {
+  const wall = (xs: Sample[]) => median(xs.map((x) => x.wall));
+  const [source] = b.variants;
+  return [
+    "## `deno bundle` (issue 18): the seed workload and `--version` from a bundle",
+    "",
+    "main.ts bundled into the scratch folder (`--code-splitting`, commander and the prompt library",
+    "left as npm imports), plain and `--minify`, each run as `deno run -A <dir>/main.js` against",
+    `the source, in ${source.seed.length} rounds rotating which goes first; medians. Not adopted:`,
+    "see the README (Performance).",
+    "",
+    table(
+      ["run", "size", "seed example", "ratio", "`--version`", "ratio"],
+      b.variants.map((v) => [
+        v.name,
+        v.bytes ? `${(v.bytes / 1024).toFixed(0)} KiB in chunks` : "—",
+        ms(wall(v.seed)),
+        `${(wall(v.seed) / wall(source.seed)).toFixed(2)}×`,
+        ms(wall(v.version)),
+        `${(wall(v.version) / wall(source.version)).toFixed(2)}×`,
+      ]),
+    ),
+  ].join("\n");
 }
 
 /** Medians of `bench/startup_imports.ts` over `runs` fresh processes. */
