@@ -190,6 +190,20 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
   const emptyTs = join(opts.dir, "empty.ts");
   write(emptyTs, "");
 
+  const chunked: Workload = {
+    id: "chunked",
+    title: `1 step writing ${
+      PRINTER_LINES.toLocaleString("en-US")
+    } lines (40 MB) in 1 MB chunks, \`--non-interactive\`, rotating log`,
+    cwd: chunkedDir,
+    crudeLink: crudeLink("crude-link", "config.yaml", true),
+    reference: {
+      label: "script > file",
+      argv: ["sh", "-c", `exec ${q(py)} chunked.py ${PRINTER_LINES} > out.txt`],
+    },
+    targetRatio: 1.0,
+  };
+
   return {
     noop50: {
       id: "noop50",
@@ -220,29 +234,11 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       },
       targetRatio: 1.5,
     },
-    chunked: {
-      id: "chunked",
-      title: `1 step writing ${
-        PRINTER_LINES.toLocaleString("en-US")
-      } lines (40 MB) in 1 MB chunks, \`--non-interactive\`, rotating log`,
-      cwd: chunkedDir,
-      crudeLink: crudeLink("crude-link", "config.yaml", true),
-      reference: {
-        label: "script > file",
-        argv: ["sh", "-c", `exec ${q(py)} chunked.py ${PRINTER_LINES} > out.txt`],
-      },
-      targetRatio: 1.0,
-    },
+    chunked,
     chunkedPipe: {
+      ...chunked,
       id: "chunked-pipe",
       title: `the same, crude-link's console a pipe (as journald's) instead of /dev/null`,
-      cwd: chunkedDir,
-      crudeLink: crudeLink("crude-link", "config.yaml", true),
-      reference: {
-        label: "script > file",
-        argv: ["sh", "-c", `exec ${q(py)} chunked.py ${PRINTER_LINES} > out.txt`],
-      },
-      targetRatio: 1.0,
       output: "pipe",
     },
     chunkedWithFlag: crudeLink(

@@ -149,8 +149,71 @@ function isControlAt(bytes: Uint8Array, i: number): boolean {
   return c === 0xc2 && i + 1 < bytes.length && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9f;
 }
 
-/** The most characters of a block's lines {@link LogFormatter.blockPieces} puts in one piece. */
+/** The most characters of a block's lines {@link joinPieces} puts in one piece. */
 export const BLOCK_PIECE = 8192;
+
+/**
+ * `lines` (joined by `\n`) with `joiner` in place of every newline, in
+ * pieces made of at most {@link BLOCK_PIECE} characters of `lines` each
+ * (cut after a newline; a longer line is a piece of its own), `each`
+ * applied to every piece first (escaping). Joined, the pieces are
+ * `lines.replaceAll("\n", joiner)`; made one at a time, none of them is as
+ * large as the whole block (see {@link LogFormatter.blockPieces}).
+ */
+export function* joinPieces(
+  lines: string,
+  joiner: string,
+  each?: (piece: string) => string,
+): Generator<string, void, undefined> {
+  const n = lines.length;
+  let start = 0;
+  while (start < n) {
+    let end = n;
+    if (n - start > BLOCK_PIECE) {
+      const nl = lines.lastIndexOf("\n", start + BLOCK_PIECE);
+      if (nl >= start) end = nl + 1;
+    }
+    const piece = start === 0 && end === n ? lines : lines.slice(start, end);
+    const text = each ? each(piece) : piece;
+    yield text.includes("\n") ? text.replaceAll("\n", joiner) : text;
+    start = end;
+  }
+}
+
+/**
+ * Strings encoded one after the other as UTF-8 into one buffer, reused from
+ * call to call (the log file's and the console's): each part is encoded
+ * before the next is taken, so that a generator's parts can be garbage one
+ * by one. A buffer grown past 4 MiB for a huge block is let go again.
+ */
+export class Utf8Parts {
+  readonly #encoder = new TextEncoder();
+  readonly #initial: number;
+  #buffer: Uint8Array;
+
+  /** Creates one with a buffer of `initialBytes`. */
+  constructor(initialBytes = 64 * 1024) {
+    this.#initial = initialBytes;
+    this.#buffer = new Uint8Array(initialBytes);
+  }
+
+  /** The parts as UTF-8, one after the other: a view valid until the next call. */
+  encodeAll(parts: Iterable<string>): Uint8Array {
+    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(this.#initial);
+    let at = 0;
+    for (const part of parts) {
+      // One UTF-16 unit is at most 3 bytes of UTF-8.
+      const need = at + part.length * 3;
+      if (this.#buffer.length < need) {
+        const grown = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+        grown.set(this.#buffer.subarray(0, at));
+        this.#buffer = grown;
+      }
+      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
+    }
+    return this.#buffer.subarray(0, at);
+  }
+}
 
 const LEVEL_FIELD: Record<LogLevel, string> = {
   info: "INFO ",
@@ -286,39 +349,21 @@ export class LogFormatter {
     stream: OutputStream | undefined,
     lines: string,
   ): string {
-    return this.blockParts(atMs, level, step, stream, lines).join("");
+    return [...this.blockPieces(atMs, level, step, stream, lines)].join("");
   }
 
   /**
-   * {@link LogFormatter.block} in three parts (the first prefix, the lines
-   * with the other prefixes, the last newline), to be written one after the
-   * other: joining them would copy the whole block once more. With
-   * `escape: false` the lines are taken as they are: for a caller that
-   * checks the encoded result with {@link hasControlBytes} (and asks again
-   * with escaping when it finds one).
-   */
-  blockParts(
-    atMs: number,
-    level: LogLevel,
-    step: string | undefined,
-    stream: OutputStream | undefined,
-    lines: string,
-    escape = true,
-  ): [string, string, string] {
-    const prefix = this.prefix(atMs, level, step, stream);
-    const text = escape ? escapeLines(lines) : lines;
-    return [prefix, text.includes("\n") ? text.replaceAll("\n", this.#joiner) : text, "\n"];
-  }
-
-  /**
-   * {@link LogFormatter.blockParts} as a sequence of pieces: the first
-   * prefix, the lines with the other prefixes in pieces made of at most
+   * {@link LogFormatter.block} as a sequence of pieces: the first prefix,
+   * the lines with the other prefixes in pieces made of at most
    * {@link BLOCK_PIECE} characters of `lines` each (cut after a newline),
    * the last newline. For a caller that encodes each piece before it asks
    * for the next: no string as large as the whole block is made, only
    * pieces that are garbage at once, so that V8's young generation does not
    * find a block's worth of text alive at every collection (which makes it
    * grow, and with it crude-link's memory, under a fast step's output).
+   * With `escape: false` the lines are taken as they are: for a caller that
+   * checks the encoded result with {@link hasControlBytes} (and asks again
+   * with escaping when it finds one).
    */
   *blockPieces(
     atMs: number,
@@ -329,20 +374,7 @@ export class LogFormatter {
     escape = true,
   ): Generator<string, void, undefined> {
     yield this.prefix(atMs, level, step, stream);
-    const joiner = this.#joiner;
-    const n = lines.length;
-    let start = 0;
-    while (start < n) {
-      let end = n;
-      if (n - start > BLOCK_PIECE) {
-        const nl = lines.lastIndexOf("\n", start + BLOCK_PIECE);
-        if (nl >= start) end = nl + 1;
-      }
-      const piece = start === 0 && end === n ? lines : lines.slice(start, end);
-      const text = escape ? escapeLines(piece) : piece;
-      yield text.includes("\n") ? text.replaceAll("\n", joiner) : text;
-      start = end;
-    }
+    yield* joinPieces(lines, this.#joiner, escape ? escapeLines : undefined);
     yield "\n";
   }
 

@@ -11,11 +11,12 @@ import { colors } from "../ansi.ts";
 import type { OutputStream, RunEvent, Sink } from "../model.ts";
 import type { FsError, OutputChannel } from "../ports.ts";
 import {
-  BLOCK_PIECE,
   describeEvent,
   escapeControl,
   hasControlBytes,
+  joinPieces,
   type LogFormatter,
+  Utf8Parts,
 } from "./format.ts";
 import { LogWriteError, type RotatingFile } from "./rotating_file.ts";
 
@@ -119,7 +120,7 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
       const { step, stream, text } = event;
       if (down !== undefined) {
         // The notice written first would reuse the file's buffer: strings.
-        write(atMs, ...formatter.blockParts(atMs, "info", step, stream, text));
+        write(atMs, ...formatter.blockPieces(atMs, "info", step, stream, text));
         return;
       }
       // Encoded as it is, then checked for characters to escape (rare): the
@@ -136,48 +137,14 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   return Object.assign(sink, { close: () => file.close() });
 }
 
-/** The pieces of a console block: prefix, the lines with the joiners in pieces, the end. */
+/** The pieces of a console block: its first prefix, the lines with the joiners, its end. */
 function* pieces(
   f: { prefix: string; joiner: string; open: string; close: string },
   text: string,
 ): Generator<string, void, undefined> {
   yield f.prefix + f.open;
-  const n = text.length;
-  let start = 0;
-  while (start < n) {
-    let end = n;
-    if (n - start > BLOCK_PIECE) {
-      const nl = text.lastIndexOf("\n", start + BLOCK_PIECE);
-      if (nl >= start) end = nl + 1;
-    }
-    const piece = start === 0 && end === n ? text : text.slice(start, end);
-    yield piece.includes("\n") ? piece.replaceAll("\n", f.joiner) : piece;
-    start = end;
-  }
+  yield* joinPieces(text, f.joiner);
   yield f.close + "\n";
-}
-
-/** Strings encoded one after the other as UTF-8 into one buffer, reused from call to call. */
-class PartsEncoder {
-  readonly #encoder = new TextEncoder();
-  #buffer = new Uint8Array(64 * 1024);
-
-  /** The parts as UTF-8, each encoded before the next is taken; a view valid until the next call. */
-  encodeAll(parts: Iterable<string>): Uint8Array {
-    // A buffer grown for a huge block is let go again.
-    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(64 * 1024);
-    let at = 0;
-    for (const part of parts) {
-      const need = at + part.length * 3;
-      if (this.#buffer.length < need) {
-        const grown = new Uint8Array(Math.max(this.#buffer.length * 2, need));
-        grown.set(this.#buffer.subarray(0, at));
-        this.#buffer = grown;
-      }
-      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
-    }
-    return this.#buffer.subarray(0, at);
-  }
 }
 
 /** How many line ends the text (or the parts together, or UTF-8 bytes) holds. */
@@ -243,9 +210,9 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
   const bar = c.dim("|");
   const RED = c.enabled ? "\x1b[31m" : "";
   const END_RED = c.enabled ? "\x1b[39m" : "";
-  /** The prefix and the joiner between lines of a block, per step, stream and colour. */
-  const blockBytes = new PartsEncoder();
+  const blockBytes = new Utf8Parts();
   const decoder = new TextDecoder();
+  /** The prefix and the joiner between lines of a block, per step, stream and colour. */
   const formats = new Map<
     string,
     { prefix: string; joiner: string; open: string; close: string }

@@ -395,9 +395,10 @@ Deno.test("blockPieces() makes the block in pieces that join to block(), small b
     for (const escape of [true, false]) {
       const pieces = [...f.blockPieces(T, "info", "train", "stdout", lines, escape)];
       const joined = pieces.join("");
-      const expected = escape
-        ? f.block(T, "info", "train", "stdout", lines)
-        : f.blockParts(T, "info", "train", "stdout", lines, false).join("");
+      // What the block was before it came in pieces: one replaceAll.
+      const prefix = f.prefix(T, "info", "train", "stdout");
+      const text = escape ? escapeLines(lines) : lines;
+      const expected = prefix + text.replaceAll("\n", "\n" + prefix) + "\n";
       assert.equal(joined, expected, `${lines.slice(0, 20)}…, escape ${escape}`);
       // No piece holds more than a piece's worth of the lines (plus prefixes),
       // unless one line alone is longer.

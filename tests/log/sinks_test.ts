@@ -31,6 +31,16 @@ function fakeChannel(isTerminal: boolean) {
   return { channel, writes, text: () => writes.join("") };
 }
 
+/** The step `train` ended with exit status 0 after 1.5 s. */
+const ended = (): RunEvent => ({
+  type: "step-end",
+  step: "train",
+  index: 0,
+  attempt: 1,
+  exit: { kind: "exited", code: 0 },
+  durationMs: 1500,
+});
+
 const out = (
   stream: "stdout" | "stderr",
   text: string,
@@ -70,14 +80,7 @@ Deno.test("log sink writes every event but progress, a chunk of lines with one p
     sink(out("stdout", "epoch 1\nepoch 2"), T + 1);
     sink(progress(" 50%|"), T + 2);
     sink(out("stderr", "100%|██████████|", true), T + 3);
-    sink({
-      type: "step-end",
-      step: "train",
-      index: 0,
-      attempt: 1,
-      exit: { kind: "exited", code: 0 },
-      durationMs: 1500,
-    }, T + 4);
+    sink(ended(), T + 4);
     assert.equal(
       await Deno.readTextFile(path),
       [
@@ -96,32 +99,27 @@ Deno.test("log sink writes every event but progress, a chunk of lines with one p
   }
 });
 
-Deno.test("log sink escapes control characters in a chunk of lines, and only the lines that hold them", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = join(dir, "crude-link.log");
-    const file = new RotatingFile({ fs: systemFileSystem, path });
-    const sink = createLogSink(file, {
-      formatter: new LogFormatter("UTC"),
-      report: noReport,
-    });
-    sink(out("stdout", "plain µs\n\x1b[31mred\x1b[0m\nnext\u0085line\r\ntab\there"), T);
-    sink(out("stdout", "clean again"), T);
-    sink.close();
-    assert.equal(
-      await Deno.readTextFile(path),
-      [
-        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | plain µs",
-        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | \\x1b[31mred\\x1b[0m",
-        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | next\\u0085line\\r",
-        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | tab\there",
-        "2026-11-25T14:30:00.123+00:00 INFO  train stdout | clean again",
-        "",
-      ].join("\n"),
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+Deno.test("log sink escapes control characters in a chunk of lines, and only the lines that hold them", () => {
+  const fs = new MemoryFileSystem();
+  fs.folder("/l");
+  const sink = createLogSink(new RotatingFile({ fs, path: "/l/x.log" }), {
+    formatter: new LogFormatter("UTC"),
+    report: noReport,
+  });
+  sink(out("stdout", "plain µs\n\x1b[31mred\x1b[0m\nnext\u0085line\r\ntab\there"), T);
+  sink(out("stdout", "clean again"), T);
+  sink.close();
+  const prefix = "2026-11-25T14:30:00.123+00:00 INFO  train stdout | ";
+  assert.equal(
+    fs.readText("/l/x.log"),
+    [
+      "plain µs",
+      "\\x1b[31mred\\x1b[0m",
+      "next\\u0085line\\r",
+      "tab\there",
+      "clean again",
+    ].map((line) => prefix + line + "\n").join(""),
+  );
 });
 
 Deno.test("log sink on a full disk says so once, counts what is lost, and resumes with a line saying how many lines are missing", () => {
@@ -203,14 +201,7 @@ Deno.test("console sink formats no step output for a console that discards it, b
   const sink = createConsoleSink({ ...c.channel, discards: true }, { color: false });
   sink(out("stdout", "epoch 1\nepoch 2"), T);
   sink(progress(" 50%|"), T);
-  sink({
-    type: "step-end",
-    step: "train",
-    index: 0,
-    attempt: 1,
-    exit: { kind: "exited", code: 0 },
-    durationMs: 1500,
-  }, T);
+  sink(ended(), T);
   assert.equal(c.text(), "[crude-link] train: finished: exit status 0 after 1.50s\n");
 });
 
