@@ -80,6 +80,8 @@ export interface Fixtures {
   configs: Record<"noop50" | "seed" | "lines" | "chunked", string>;
   /** The same printer at another line count (memory scaling), crude-link only. */
   printer(lines: number): Cmd;
+  /** The same with the binaries' V8 flag. */
+  printerWithFlag(lines: number): Cmd;
   /** One no-op step, `--non-interactive` (start-up plus one step). */
   oneStep: Cmd;
   /** `python3 noop.py`: what one step costs without crude-link. */
@@ -254,6 +256,8 @@ export function writeFixtures(opts: FixtureOptions): Fixtures {
       chunked: join(chunkedDir, "config.yaml"),
     },
     printer: (n) => crudeLink("crude-link", printerConfig(n), true),
+    printerWithFlag: (n) =>
+      crudeLink("crude-link (V8 flag)", printerConfig(n), true, opts.crudeLinkWithFlag),
     oneStep: crudeLink("crude-link", "one-step.yaml", true),
     pythonNoop: { label: "python3 noop.py", argv: [py, `steps/${names[0]}`] },
     emptyTs,

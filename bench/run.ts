@@ -742,6 +742,16 @@ async function measureMemory(
       crudeLinkKb: await repeat(fx.lines.cwd, fx.printer(n), n > 1_000_000 ? 1 : opts.memRuns),
     });
   }
+  if (!opts.quick) {
+    const n = SCALES[SCALES.length - 1];
+    progress(`peak memory: printer, ${n} lines, with the binaries' V8 flag`);
+    rows.push({
+      what: `with \`--v8-flags=${V8_FLAGS}\`: the printer step, ${
+        n.toLocaleString("en-US")
+      } lines (${formatMegabytes(n * 101)})`,
+      crudeLinkKb: await repeat(fx.lines.cwd, fx.printerWithFlag(n), 1),
+    });
+  }
   rows.push({
     what: "floor: `deno run -A empty.ts`",
     crudeLinkKb: await repeat(
