@@ -170,8 +170,10 @@ export function* joinPieces(
   while (start < n) {
     let end = n;
     if (n - start > BLOCK_PIECE) {
-      const nl = lines.lastIndexOf("\n", start + BLOCK_PIECE);
-      if (nl >= start) end = nl + 1;
+      // After the last newline in reach; a line longer than a piece is one piece.
+      let nl = lines.lastIndexOf("\n", start + BLOCK_PIECE - 1);
+      if (nl < start) nl = lines.indexOf("\n", start + BLOCK_PIECE);
+      if (nl !== -1) end = nl + 1;
     }
     const piece = start === 0 && end === n ? lines : lines.slice(start, end);
     const text = each ? each(piece) : piece;
