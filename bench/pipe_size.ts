@@ -4,25 +4,25 @@
  * A pipe holds 64 KiB on Linux, so a step that writes faster than
  * crude-link reads takes turns with it: the step blocks on a full pipe while
  * crude-link formats and writes a chunk, then crude-link waits for the next.
- * `fcntl(fd, F_SETPIPE_SZ, 1 MiB)` lets both work at once. Deno has no call
- * for it, and does not expose the child's pipe descriptors; this prototype
- * finds them as the pipes that appeared in /proc/self/fd during the spawn
- * and calls libc's fcntl through `Deno.dlopen`.
+ * `fcntl(fd, F_SETPIPE_SZ, 1 MiB)` lets both work at once. crude-link's
+ * spawner does it (src/io/pipes.ts) when the runner asks, after a read that
+ * filled its whole buffer; this measures what it brings.
  *
  * It runs the fast producer (`bench/fixtures/chunked.py`, 40 MB in 1 MB
  * writes) through the real runner, log sink (a rotating log in a temp dir)
- * and console sink (into a discarding channel), alternating runs with and
- * without the larger pipe, and prints the medians:
+ * and console sink (into a discarding channel), alternating runs with the
+ * system spawner as it is and with its `growPipes` taken away, and prints the
+ * medians (and, with `--json`, one JSON object for bench/run.ts):
  *
  * ```sh
- * deno run -A bench/pipe_size.ts [rounds]     # Linux only
+ * deno run -A bench/pipe_size.ts [rounds] [--json]     # Linux only
  * ```
  *
  * @module
  */
 
 import { systemFileSystem } from "../src/io/fs.ts";
-import { systemClock, systemSpawner } from "../src/io/system.ts";
+import { createSystem, systemClock } from "../src/io/system.ts";
 import { openRunLog } from "../src/log/run_log.ts";
 import { createConsoleSink } from "../src/log/sinks.ts";
 import type { Pipeline } from "../src/model.ts";
@@ -30,34 +30,19 @@ import type { Spawner } from "../src/ports.ts";
 import { runPipeline } from "../src/run/runner.ts";
 import { makeStep } from "../tests/fixtures/step.ts";
 
-const F_SETPIPE_SZ = 1031;
-const ROUNDS = Number(Deno.args[0] ?? 7);
+const ROUNDS = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 7);
 const HERE = import.meta.dirname!;
 
-/** The spawner, growing the pipes of each child it starts to `bytes`. */
-function growingSpawner(bytes: number): Spawner {
-  const libc = Deno.dlopen("libc.so.6", {
-    fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  });
-  const fds = () => new Set([...Deno.readDirSync("/proc/self/fd")].map((e) => e.name));
-  return {
-    spawn(spec) {
-      const before = fds();
-      const child = systemSpawner.spawn(spec);
-      for (const fd of fds()) {
-        if (before.has(fd)) continue;
-        try {
-          if (Deno.readLinkSync(`/proc/self/fd/${fd}`).startsWith("pipe:")) {
-            libc.symbols.fcntl(Number(fd), F_SETPIPE_SZ, bytes);
-          }
-        } catch {
-          // Gone already, or not ours to resize: the default size stays.
-        }
-      }
-      return child;
-    },
-  };
-}
+/** The system spawner: pipes grown when the runner asks. */
+const growing: Spawner = createSystem().spawner;
+
+/** The same, never growing a pipe (64 KiB, Linux's default). */
+const plain: Spawner = {
+  spawn(spec) {
+    const child = growing.spawn(spec);
+    return { ...child, growPipes: undefined, kill: (signal) => child.kill(signal) };
+  },
+};
 
 async function once(spawner: Spawner, dir: string): Promise<number> {
   const pipeline: Pipeline = {
@@ -115,19 +100,28 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const dir = Deno.makeTempDirSync({ prefix: "crude-link-pipe-" });
-  const plain: number[] = [];
+  const small: number[] = [];
   const grown: number[] = [];
-  const grow = growingSpawner(1 << 20);
   for (let i = 0; i < ROUNDS; i++) {
-    plain.push(await once(systemSpawner, dir));
-    grown.push(await once(grow, dir));
+    // Alternating, and flipping which goes first.
+    if (i % 2 === 0) {
+      small.push(await once(plain, dir));
+      grown.push(await once(growing, dir));
+    } else {
+      grown.push(await once(growing, dir));
+      small.push(await once(plain, dir));
+    }
   }
   Deno.removeSync(dir, { recursive: true });
-  const a = median(plain);
+  const a = median(small);
   const b = median(grown);
-  console.log(
-    `40 MB in 1 MB writes through the runner and both sinks, ${ROUNDS} alternating rounds:\n` +
-      `  64 KiB pipe (default): median ${a.toFixed(0)} ms\n` +
-      `  1 MiB pipe (F_SETPIPE_SZ): median ${b.toFixed(0)} ms (${(b / a).toFixed(2)}×)`,
-  );
+  if (Deno.args.includes("--json")) {
+    console.log(JSON.stringify({ rounds: ROUNDS, smallMs: small, grownMs: grown }));
+  } else {
+    console.log(
+      `40 MB in 1 MB writes through the runner and both sinks, ${ROUNDS} alternating rounds:\n` +
+        `  64 KiB pipe (default): median ${a.toFixed(0)} ms\n` +
+        `  1 MiB pipe (F_SETPIPE_SZ): median ${b.toFixed(0)} ms (${(b / a).toFixed(2)}×)`,
+    );
+  }
 }

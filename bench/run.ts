@@ -7,17 +7,26 @@
  *
  * | workload                                             | reference                     | target |
  * | ---------------------------------------------------- | ----------------------------- | ------ |
- * | 50 no-op Python steps, `--non-interactive`, with log | a bash loop over the scripts  | ≤ 1.2× |
- * | the seed example's 4 steps as no-op scripts          | the 4 scripts run by hand     | ≤ 2.5× |
+ * | 50 no-op Python steps, `--non-interactive`, with log | a bash loop over the scripts  | ≤ 1.25× |
+ * | the seed example's 4 steps as no-op scripts          | the 4 scripts run by hand     | ≤ 2.1× |
  * | 1 step printing 400,000 lines (40 MB), rotating log  | the script redirected to file | ≤ 1.5× |
  * | the same lines written in 1 MB chunks (fast producer) | the script redirected to file | ≤ 1.0× |
- * | peak memory of all of the above                      | —                             | ≤ 80 MB, flat in output size |
+ * | peak memory of all of the above, no V8 flags         | —                             | ≤ 80 MiB, flat in output size |
  * | 8 steps of 1 s with `needs: []`, `--jobs 8`          | 8 × `sleep 1 &` and `wait`    | well under 2 s (bench/parallel.ts) |
  *
- * plus the floors that explain start-up (`deno run -A` of an empty file,
- * `crude-link --version`, one no-op Python run, a one-step pipeline), where
- * start-up goes module by module (`bench/startup_imports.ts`), and the pure
- * parts through `deno bench` (`bench/cron_bench.ts`, `bench/log_bench.ts`).
+ * (issue 18's table; crude-link runs as `deno run -A main.ts`, the way
+ * `deno run -A jsr:@crude-link/cli` runs it, without V8 flags), plus the
+ * floors that explain start-up and how close each workload is to them
+ * (`deno run -A` of an empty file; `bench/floor.ts`: Deno with every module
+ * a run loads, then also reading each workload's config; `crude-link
+ * --version`; one no-op Python run; a one-step pipeline), where start-up
+ * goes module by module (`bench/startup_imports.ts`), what 1 MiB pipes
+ * bring to the fast producer (`bench/pipe_size.ts`), the steps in parallel
+ * (`bench/parallel.ts`), the schedule loop (`bench/scheduler.ts`) and the
+ * pure parts through `deno bench` (`bench/cron_bench.ts`,
+ * `bench/log_bench.ts`). The dashboard's first paint has its own benchmark
+ * and results (it needs chromium: `tools/setup.sh --browser`, then
+ * `deno run -A bench/serve_bench.ts`, about a minute; bench/serve_results.md).
  *
  * How it measures, and why that is fair:
  * - Whole processes, from outside, with public tools: Debian's `hyperfine`
@@ -225,7 +234,7 @@ interface Timer {
   /** What takes the times, for the results. */
   name: string;
   /** Runs each command once (after `warmup` untimed runs of each), in order. */
-  round(cwd: string, cmds: Cmd[], warmup: number): Promise<Sample[]>;
+  round(cwd: string, cmds: Cmd[], warmup: number, output?: "pipe"): Promise<Sample[]>;
 }
 
 function commandLine(cmd: Cmd): string {
@@ -236,11 +245,12 @@ function commandLine(cmd: Cmd): string {
 function hyperfineTimer(hyperfine: string, scratch: string): Timer {
   return {
     name: "hyperfine",
-    async round(cwd, cmds, warmup) {
+    async round(cwd, cmds, warmup, output) {
       const json = join(scratch, "hyperfine.json");
       await capture([
         hyperfine,
         "-N",
+        ...(output ? ["--output", output] : []),
         "--style",
         "none",
         "--runs",
@@ -317,7 +327,12 @@ async function timePair(
     progress(`${w.id}: round ${round + 1}/${opts.runs}`);
     const referenceFirst = round % 2 === 0;
     const cmds = referenceFirst ? [w.reference, w.crudeLink] : [w.crudeLink, w.reference];
-    const [first, second] = await timer.round(w.cwd, cmds, round === 0 ? opts.warmup : 0);
+    const [first, second] = await timer.round(
+      w.cwd,
+      cmds,
+      round === 0 ? opts.warmup : 0,
+      w.output,
+    );
     result.reference.push(referenceFirst ? first : second);
     result.crudeLink.push(referenceFirst ? second : first);
   }
@@ -395,8 +410,13 @@ function ms(seconds: number): string {
   return v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
 }
 
+/** `216 ms over the reference's`, or `194 ms under it`. */
+function wallDifference(seconds: number): string {
+  return seconds >= 0 ? `${ms(seconds)} over the reference's` : `${ms(-seconds)} under it`;
+}
+
 function mb(kb: number): string {
-  return `${(kb / 1024).toFixed(1)} MB`;
+  return `${(kb / 1024).toFixed(1)} MiB`;
 }
 
 function nsText(ns: number): string {
@@ -441,13 +461,13 @@ async function main(): Promise<number> {
     if (!opts.keep) Deno.removeSync(scratch, { recursive: true });
   };
   try {
-    // As installed (README): with the V8 flag the binaries carry.
-    const crudeLinkArgv = [DENO, "run", "-A", `--v8-flags=${V8_FLAGS}`, join(REPO, "main.ts")];
+    // As `deno run -A jsr:@crude-link/cli` runs it: no V8 flags (issue 18).
+    const crudeLinkArgv = [DENO, "run", "-A", join(REPO, "main.ts")];
     const fx = writeFixtures({
       dir: scratch,
       python,
       crudeLink: crudeLinkArgv,
-      crudeLinkNoFlags: [DENO, "run", "-A", join(REPO, "main.ts")],
+      crudeLinkWithFlag: [DENO, "run", "-A", `--v8-flags=${V8_FLAGS}`, join(REPO, "main.ts")],
     });
     const timer = hyperfine ? hyperfineTimer(hyperfine, scratch) : gnuTimeTimer(time, scratch);
     // The module graph (npm packages included) is cached before anything is timed.
@@ -455,7 +475,7 @@ async function main(): Promise<number> {
 
     const started = Date.now();
     const pairs: PairResult[] = [];
-    for (const w of [fx.noop50, fx.seed, fx.lines, fx.chunked]) {
+    for (const w of [fx.noop50, fx.seed, fx.lines, fx.chunked, fx.chunkedPipe]) {
       pairs.push(await timePair(timer, w, opts));
     }
 
@@ -465,6 +485,10 @@ async function main(): Promise<number> {
     const imports = await startupImports(opts.runs);
 
     const memory = await measureMemory(time, scratch, fx, opts);
+
+    const pipes = Deno.build.os === "linux" ? await pipeSizes(opts.runs) : undefined;
+
+    const bundle = await measureBundle(timer, scratch, fx, opts);
 
     progress("8 steps of 1 s in parallel");
     const parallel = hyperfine
@@ -502,9 +526,11 @@ async function main(): Promise<number> {
       memory,
       benches,
       scheduler,
+      pipes,
       opts,
       seconds: (Date.now() - started) / 1000,
     });
+    if (bundle) report.text += "\n\n" + renderBundle(bundle);
     if (parallel) report.text += "\n\n" + renderParallel(parallel);
     console.log(report.text);
     if (opts.out) {
@@ -519,8 +545,12 @@ async function main(): Promise<number> {
   }
 }
 
+/** The workloads whose config reading is a floor of its own, in the order of the floors. */
+const CONFIG_FLOORS = ["seed", "noop50", "chunked", "lines"] as const;
+
 function floors(fx: Fixtures): { what: string; cmd: Cmd; cwd: string }[] {
   const noopDir = fx.noop50.cwd;
+  const floor = join(BENCH_DIR, "floor.ts");
   return [
     {
       what: "`deno run -A empty.ts` (Deno's own start-up)",
@@ -528,11 +558,20 @@ function floors(fx: Fixtures): { what: string; cmd: Cmd; cwd: string }[] {
       cwd: noopDir,
     },
     {
-      what: "`deno run -A main.ts --version` (start-up + loading crude-link)",
-      cmd: {
-        label: "version",
-        argv: [DENO, "run", "-A", `--v8-flags=${V8_FLAGS}`, join(REPO, "main.ts"), "--version"],
-      },
+      what: "`bench/floor.ts imports`: Deno + every module a run loads",
+      cmd: { label: "imports", argv: [DENO, "run", "-A", floor, "imports"] },
+      cwd: noopDir,
+    },
+    ...CONFIG_FLOORS.map((id) => ({
+      what: `\`bench/floor.ts config\`: … + reading the ${id} config (${
+        id === "noop50" ? "50 steps" : id === "seed" ? "the seed's 4 steps and cron" : "1 step"
+      })`,
+      cmd: { label: `config ${id}`, argv: [DENO, "run", "-A", floor, "config", fx.configs[id]] },
+      cwd: fx[id].cwd,
+    })),
+    {
+      what: "`deno run -A main.ts --version` (start-up + the command-line reader)",
+      cmd: { label: "version", argv: [DENO, "run", "-A", join(REPO, "main.ts"), "--version"] },
       cwd: noopDir,
     },
     {
@@ -546,6 +585,113 @@ function floors(fx: Fixtures): { what: string; cmd: Cmd; cwd: string }[] {
       cwd: noopDir,
     },
   ];
+}
+
+/** What `deno bundle` would bring (issue 18): the seed workload and `--version`, three ways. */
+interface BundleResult {
+  /** Per variant (source, bundle, minified bundle): the seed run's and `--version`'s samples. */
+  variants: { name: string; seed: Sample[]; version: Sample[]; bytes: number }[];
+}
+
+/**
+ * Bundles main.ts into the scratch folder (code-splitting, so that what a
+ * command does not use stays unloaded; commander and the prompt library left
+ * as npm imports), plain and minified, and times the seed workload and
+ * `--version` from each, against the source, in alternating rounds.
+ */
+async function measureBundle(
+  timer: Timer,
+  scratch: string,
+  fx: Fixtures,
+  opts: Options,
+): Promise<BundleResult | undefined> {
+  progress("deno bundle: bundling main.ts, plain and minified");
+  const dirs = { plain: join(scratch, "bundle"), minified: join(scratch, "bundle-min") };
+  try {
+    for (const [name, dir] of Object.entries(dirs)) {
+      await capture([
+        DENO,
+        "bundle",
+        "--quiet",
+        ...(name === "minified" ? ["--minify"] : []),
+        "--platform",
+        "deno",
+        "--code-splitting",
+        "--external",
+        "commander",
+        "--external",
+        "@inquirer/prompts",
+        "--outdir",
+        dir,
+        "main.ts",
+      ]);
+    }
+  } catch (e) {
+    progress(`deno bundle failed, skipped: ${e instanceof Error ? e.message : e}`);
+    return undefined;
+  }
+  const size = (dir: string) =>
+    [...Deno.readDirSync(dir)].reduce((n, e) => n + Deno.statSync(join(dir, e.name)).size, 0);
+  const variants = [
+    { name: "source (`deno run -A main.ts`)", entry: join(REPO, "main.ts"), bytes: 0 },
+    {
+      name: "`deno bundle --code-splitting`",
+      entry: join(dirs.plain, "main.js"),
+      bytes: size(dirs.plain),
+    },
+    {
+      name: "the same, `--minify`",
+      entry: join(dirs.minified, "main.js"),
+      bytes: size(dirs.minified),
+    },
+  ];
+  const cmds = (args: string[]) =>
+    variants.map((v) => ({ label: v.name, argv: [DENO, "run", "-A", v.entry, ...args] }));
+  const seed = cmds(["--config-file", "config.yaml"]);
+  const version = cmds(["--version"]);
+  const out = variants.map((v) => ({
+    name: v.name,
+    bytes: v.bytes,
+    seed: [] as Sample[],
+    version: [] as Sample[],
+  }));
+  for (let round = 0; round < opts.runs; round++) {
+    progress(`deno bundle: round ${round + 1}/${opts.runs}`);
+    // Rotating which goes first.
+    const order = variants.map((_, i) => (i + round) % variants.length);
+    const s = await timer.round(fx.seed.cwd, order.map((i) => seed[i]), round === 0 ? 1 : 0);
+    const v = await timer.round(fx.seed.cwd, order.map((i) => version[i]), round === 0 ? 1 : 0);
+    order.forEach((i, k) => {
+      out[i].seed.push(s[k]);
+      out[i].version.push(v[k]);
+    });
+  }
+  return { variants: out };
+}
+
+function renderBundle(b: BundleResult): string {
+  const wall = (xs: Sample[]) => median(xs.map((x) => x.wall));
+  const [source] = b.variants;
+  return [
+    "## `deno bundle` (issue 18): the seed workload and `--version` from a bundle",
+    "",
+    "main.ts bundled into the scratch folder (`--code-splitting`, commander and the prompt library",
+    "left as npm imports), plain and `--minify`, each run as `deno run -A <dir>/main.js` against",
+    `the source, in ${source.seed.length} rounds rotating which goes first; medians. Not adopted:`,
+    "see the README (Performance).",
+    "",
+    table(
+      ["run", "size", "seed example", "ratio", "`--version`", "ratio"],
+      b.variants.map((v) => [
+        v.name,
+        v.bytes ? `${(v.bytes / 1024).toFixed(0)} KiB in chunks` : "—",
+        ms(wall(v.seed)),
+        `${(wall(v.seed) / wall(source.seed)).toFixed(2)}×`,
+        ms(wall(v.version)),
+        `${(wall(v.version) / wall(source.version)).toFixed(2)}×`,
+      ]),
+    ),
+  ].join("\n");
 }
 
 /** Medians of `bench/startup_imports.ts` over `runs` fresh processes. */
@@ -581,10 +727,10 @@ async function measureMemory(
       referenceKb: await peakKb(time, scratch, w.cwd, w.reference),
     });
   }
-  progress("peak memory: chunked, without V8 flags");
+  progress("peak memory: chunked, with the binaries' V8 flag");
   rows.push({
-    what: `${fx.chunked.title}, without V8 flags`,
-    crudeLinkKb: await repeat(fx.chunked.cwd, fx.chunkedNoFlags, opts.memRuns),
+    what: `${fx.chunked.title}, with \`--v8-flags=${V8_FLAGS}\` (the binaries, the install line)`,
+    crudeLinkKb: await repeat(fx.chunked.cwd, fx.chunkedWithFlag, opts.memRuns),
   });
   for (const n of SCALES) {
     if (n === SCALES[SCALES.length - 1] && opts.quick) continue;
@@ -594,6 +740,16 @@ async function measureMemory(
         formatMegabytes(n * 101)
       }), \`--non-interactive\``,
       crudeLinkKb: await repeat(fx.lines.cwd, fx.printer(n), n > 1_000_000 ? 1 : opts.memRuns),
+    });
+  }
+  if (!opts.quick) {
+    const n = SCALES[SCALES.length - 1];
+    progress(`peak memory: printer, ${n} lines, with the binaries' V8 flag`);
+    rows.push({
+      what: `with \`--v8-flags=${V8_FLAGS}\`: the printer step, ${
+        n.toLocaleString("en-US")
+      } lines (${formatMegabytes(n * 101)})`,
+      crudeLinkKb: await repeat(fx.lines.cwd, fx.printerWithFlag(n), 1),
     });
   }
   rows.push({
@@ -660,8 +816,28 @@ interface RenderInput {
   memory: MemoryRow[];
   benches: BenchRow[];
   scheduler: SchedulerResult;
+  pipes?: PipeResult;
   opts: Options;
   seconds: number;
+}
+
+/** `bench/pipe_size.ts --json`: the fast producer through the runner, 64 KiB and 1 MiB pipes. */
+interface PipeResult {
+  rounds: number;
+  smallMs: number[];
+  grownMs: number[];
+}
+
+async function pipeSizes(runs: number): Promise<PipeResult | undefined> {
+  progress("the fast producer through the runner, 64 KiB and 1 MiB pipes (bench/pipe_size.ts)");
+  try {
+    return JSON.parse(
+      await capture([DENO, "run", "-A", join(BENCH_DIR, "pipe_size.ts"), String(runs), "--json"]),
+    ) as PipeResult;
+  } catch (e) {
+    progress(`bench/pipe_size.ts failed: ${e instanceof Error ? e.message : e}`);
+    return undefined;
+  }
 }
 
 function render(input: RenderInput): { text: string; missed: number } {
@@ -676,8 +852,9 @@ function render(input: RenderInput): { text: string; missed: number } {
     "# crude-link benchmark results",
     "",
     "Written by `deno task bench` (`bench/run.ts`); run it again to refresh. Whole-process",
-    "timings, crude-link (`deno run -A main.ts`) against the plain-shell reference doing the",
-    "same work, alternating in the same session; the method is described in `bench/run.ts`.",
+    "timings, crude-link (`deno run -A main.ts`, no V8 flags, as `deno run -A jsr:@crude-link/cli`",
+    "runs it) against the plain-shell reference doing the same work, alternating in the same",
+    "session; the method is described in `bench/run.ts`.",
     "",
     `- date: ${m.date}`,
     `- machine: ${m.system}, ${m.cpus} CPUs, ${m.cpu}`,
@@ -688,6 +865,11 @@ function render(input: RenderInput): { text: string; missed: number } {
     "## Whole runs against the reference",
     "",
   );
+  const floorWall = input.floorSamples.map((s) => median(s.map((x) => x.wall)));
+  const configFloor = (id: string) => {
+    const i = input.floorItems.findIndex((f) => f.cmd.label === `config ${id}`);
+    return i === -1 ? undefined : floorWall[i];
+  };
   out.push(table(
     [
       "workload",
@@ -698,12 +880,15 @@ function render(input: RenderInput): { text: string; missed: number } {
       "per-round ratios (min–max)",
       "target",
       "result",
+      "floor: config read + reference",
+      "floor ratio",
     ],
     pairs.map((p) => {
       const ref = median(p.reference.map((s) => s.wall));
       const cl = median(p.crudeLink.map((s) => s.wall));
       const ratios = p.crudeLink.map((s, i) => s.wall / p.reference[i].wall);
       const ratio = cl / ref;
+      const config = configFloor(p.workload.id.replace(/-pipe$/, ""));
       return [
         p.workload.title,
         p.workload.reference.label,
@@ -713,9 +898,19 @@ function render(input: RenderInput): { text: string; missed: number } {
         `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×`,
         `≤ ${p.workload.targetRatio}×`,
         verdict(ratio <= p.workload.targetRatio),
+        config === undefined ? "—" : ms(config + ref),
+        config === undefined ? "—" : `${((config + ref) / ref).toFixed(2)}×`,
       ];
     }),
   ));
+  out.push(
+    "",
+    "The floor is what no crude-link run of the workload can go below: Deno starting, loading",
+    "every module a run loads and reading the workload's config (`bench/floor.ts config`, timed",
+    "below), then the reference's own work (the same steps, without crude-link), one after the",
+    "other. The floor ratio is that floor over the reference: a target below it cannot be met by",
+    "crude-link's own code, only by starting faster.",
+  );
   out.push(
     "",
     "CPU time (user + system, medians) of the same runs:",
@@ -731,11 +926,22 @@ function render(input: RenderInput): { text: string; missed: number } {
   );
 
   // Peak memory.
-  out.push("", "## Peak memory (max RSS of the largest process)", "");
+  out.push(
+    "",
+    "## Peak memory (max RSS of the largest process; MiB, as GNU time's %M is in KiB)",
+    "",
+  );
   const scaleRows = input.memory.filter((r) => r.what.startsWith("printer step"));
   const scalePeaks = scaleRows.map((r) => Math.max(...r.crudeLinkKb));
   out.push(table(
-    ["run", "crude-link peak (max of runs)", "each run (MB)", "reference peak", "target", "result"],
+    [
+      "run",
+      "crude-link peak (max of runs)",
+      "each run (MiB)",
+      "reference peak",
+      "target",
+      "result",
+    ],
     input.memory.map((r) => {
       const peak = Math.max(...r.crudeLinkKb);
       const floor = r.what.startsWith("floor");
@@ -744,7 +950,7 @@ function render(input: RenderInput): { text: string; missed: number } {
         mb(peak),
         r.crudeLinkKb.map((k) => (k / 1024).toFixed(0)).join(", "),
         r.referenceKb === undefined ? "—" : mb(r.referenceKb),
-        floor ? "—" : `≤ ${MEMORY_TARGET_MB} MB`,
+        floor ? "—" : `≤ ${MEMORY_TARGET_MB} MiB`,
         floor ? "—" : verdict(peak <= MEMORY_TARGET_MB * 1024),
       ];
     }),
@@ -758,15 +964,20 @@ function render(input: RenderInput): { text: string; missed: number } {
         SCALES[0].toLocaleString("en-US")
       } lines → ${mb(scalePeaks[scalePeaks.length - 1])} at ${
         SCALES[scalePeaks.length - 1].toLocaleString("en-US")
-      } lines (${growth >= 0 ? "+" : ""}${mb(growth)}); target: flat (within 10 % or 5 MB): ${
+      } lines (${growth >= 0 ? "+" : ""}${mb(growth)}); target: flat (within 10 % or 5 MiB): ${
         verdict(flat)
       }.`,
     );
   }
 
   // Floors.
-  const floor = input.floorSamples.map((s) => median(s.map((x) => x.wall)));
-  const [empty, version, py, oneStep] = floor;
+  const floor = floorWall;
+  const at = (label: string) => floor[input.floorItems.findIndex((f) => f.cmd.label === label)];
+  const empty = at("deno empty");
+  const importsFloor = at("imports");
+  const version = at("version");
+  const py = at("python3 noop.py");
+  const oneStep = at("crude-link");
   out.push("", "## Floors: where the start-up and per-step time goes", "");
   out.push(table(
     ["command", "median wall", "median CPU"],
@@ -781,14 +992,18 @@ function render(input: RenderInput): { text: string; missed: number } {
   const chunked = pairs.find((p) => p.workload.id === "chunked");
   out.push("", "Derived (differences of medians above, so rough):", "");
   out.push(
-    `- loading crude-link's modules and parsing the command line: ${
-      ms(version - empty)
-    } (\`--version\` − empty script)`,
+    `- loading every module a run loads: ${
+      ms(importsFloor - empty)
+    } (\`floor.ts imports\` − empty script); ` +
+      `reading a config on top: ${
+        CONFIG_FLOORS.map((id) => `${id} ${ms((configFloor(id) ?? NaN) - importsFloor)}`).join(", ")
+      }`,
+    `- \`--version\` beyond Deno's own start: ${ms(version - empty)}`,
   );
   out.push(
-    `- one-step pipeline beyond \`--version\` and the step's own Python: ${
-      ms(oneStep - version - py)
-    } (config, log, spawn, summary)`,
+    `- one-step pipeline beyond reading a 1-step config (the chunked one) and the step's own Python: ${
+      ms(oneStep - (configFloor("chunked") ?? NaN) - py)
+    } (the state folder, history, log, spawn, summary, exit)`,
   );
   if (noop) {
     const cl = median(noop.crudeLink.map((s) => s.wall));
@@ -802,7 +1017,10 @@ function render(input: RenderInput): { text: string; missed: number } {
     );
   }
   const cpu = (xs: Sample[]) => median(xs.map((s) => s.user + s.sys));
-  const [, , pyCpu, oneStepCpu] = input.floorSamples.map(cpu);
+  const cpuAt = (label: string) =>
+    cpu(input.floorSamples[input.floorItems.findIndex((f) => f.cmd.label === label)]);
+  const pyCpu = cpuAt("python3 noop.py");
+  const oneStepCpu = cpuAt("crude-link");
   for (const w of [lines, chunked]) {
     if (!w) continue;
     // Wall time cannot show it all: under crude-link the step only fills a
@@ -816,8 +1034,10 @@ function render(input: RenderInput): { text: string; missed: number } {
         `− the one-step run's, against the reference's − one Python start, ÷ ${
           PRINTER_LINES.toLocaleString("en-US")
         }); its wall time is ${
-          ms(median(w.crudeLink.map((s) => s.wall)) - median(w.reference.map((s) => s.wall)))
-        } over the reference's`,
+          wallDifference(
+            median(w.crudeLink.map((s) => s.wall)) - median(w.reference.map((s) => s.wall)),
+          )
+        }`,
     );
   }
   if (input.imports.size > 0) {
@@ -835,6 +1055,25 @@ function render(input: RenderInput): { text: string; missed: number } {
         ["all of it", `${total.toFixed(1)} ms`],
       ],
     ));
+  }
+
+  if (input.pipes) {
+    const p = input.pipes;
+    const small = median(p.smallMs);
+    const grown = median(p.grownMs);
+    out.push(
+      "",
+      "## Pipes: the fast producer through the runner (`bench/pipe_size.ts`)",
+      "",
+      `40 MB in 1 MB writes through the real runner, log sink and console sink, in process;`,
+      `${p.rounds} alternating rounds, medians. crude-link grows a step's pipes to 1 MiB`,
+      "(`fcntl(F_SETPIPE_SZ)`, src/io/pipes.ts) once a read fills its buffer:",
+      "",
+      table(["pipe", "median", "ratio"], [
+        ["64 KiB (Linux's default; growth taken away)", `${small.toFixed(0)} ms`, "1.00×"],
+        ["1 MiB (as crude-link runs)", `${grown.toFixed(0)} ms`, `${(grown / small).toFixed(2)}×`],
+      ]),
+    );
   }
 
   // Pure parts.

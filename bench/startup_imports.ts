@@ -1,5 +1,5 @@
 /**
- * Where crude-link's start-up goes, module by module: imports what `main.ts`
+ * Where crude-link's start-up goes, module by module: imports what a run
  * loads, one piece at a time and in dependency order, and prints the
  * milliseconds each piece took as one JSON object on stdout.
  *
@@ -10,21 +10,22 @@
  *
  * ```sh
  * deno run -A bench/startup_imports.ts
- * # {"node compatibility layer (node:process)":11.2,"picocolors (first npm package)":8.9,…}
+ * # {"yaml (vendored, one module)":2.1,"node:sqlite (the run history)":2.4,…}
  * ```
  *
  * @module
  */
 
 const phases: [string, () => Promise<unknown>][] = [
-  // The first `npm:` import sets up Deno's Node compatibility layer; loading
-  // node:process first shows that fixed cost apart from the packages.
-  ["node compatibility layer (node:process)", () => import("node:process")],
-  ["picocolors (first npm package)", () => import("picocolors")],
-  ["yaml", () => import("yaml")],
-  ["commander", () => import("commander")],
-  // Everything left: crude-link's own modules (src/), deno.json, main.ts.
-  ["crude-link's own modules (main.ts, src/)", () => import("../main.ts")],
+  // The YAML parser: one ES module (vendor/yaml/yaml.js), no npm package.
+  ["yaml (vendored, one module)", () => import("yaml")],
+  // The run history's database: a Node built-in, but one of the cheap ones
+  // (it does not start Node's compatibility layer: node:process would).
+  ["node:sqlite (the run history)", () => import("node:sqlite")],
+  // main.ts: the command-line reader and the real ports (src/io/).
+  ["main.ts, the command-line reader, the ports (src/io)", () => import("../main.ts")],
+  // What `main()` loads for a run: config, runner, sinks, history (src/).
+  ["the run path (src/cli/run.ts and what it imports)", () => import("../src/cli/run.ts")],
 ];
 
 const result: Record<string, number> = {};

@@ -90,6 +90,13 @@ export interface RunningProcess {
   /** Sends a signal to it (to its whole group when it has its own). */
   kill(signal: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
   /**
+   * Asks for larger output pipes: the runner calls it when a read has filled
+   * its whole buffer (the child writes faster than crude-link reads, and the
+   * two would take turns on a full pipe). Best effort and silent; absent
+   * where it means nothing.
+   */
+  growPipes?(): void;
+  /**
    * For executors that hand the step to a scheduler: resolves once it is
    * submitted, with its name for messages (`Slurm job 1234`), or undefined
    * when it could not be (the status says why). No output arrives before.
@@ -275,6 +282,12 @@ export interface OutputChannel {
   takeDropped(): number;
   /** Whether it is a terminal (colours, progress rows). */
   readonly isTerminal: boolean;
+  /**
+   * Everything written is thrown away (standard output is `/dev/null`, as
+   * under cron or a service with its output discarded): a sink may skip
+   * formatting what only this channel would get. Absent: false.
+   */
+  readonly discards?: boolean;
 }
 
 /** The console crude-link runs in. */

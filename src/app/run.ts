@@ -13,9 +13,8 @@ import { UserError } from "../errors.ts";
 import { takeScheduleLock } from "../history/lock.ts";
 import { createHistoryRecorder, describeHistoryError, newRunId } from "../history/recorder.ts";
 import type { HistoryRecorder, RunIdentity } from "../history/recorder.ts";
-import { planResume, type ResumePlan } from "../history/resume.ts";
+import type { ResumePlan } from "../history/resume.ts";
 import { historyPathIn, lockPathFor, sha256, stateDirFor } from "../history/state.ts";
-import { lineDiff } from "../history/diff.ts";
 import { wantColor } from "../ansi.ts";
 import { escapeControl } from "../log/format.ts";
 import { openRunLog, type RunLog } from "../log/run_log.ts";
@@ -34,10 +33,9 @@ import { type RunOutcome, runPipeline } from "../run/runner.ts";
 import { MAX_JOBS, needIndices } from "../run/graph.ts";
 import { hasSelection, type SelectionFlags, selectSteps } from "../run/selection.ts";
 import { shellJoin } from "../shell.ts";
-import { runSchedule } from "../schedule/loop.ts";
-import { askWhatNext, type Reread } from "./dialog.ts";
+import type { Reread } from "./dialog.ts";
 import { hostInfo } from "./host.ts";
-import { startWatch, type Watch } from "./watch.ts";
+import type { Watch } from "./watch.ts";
 import { configPathOf } from "./last_run.ts";
 
 /** The log file (non-interactive mode, or an explicit `--log-file` at a terminal). */
@@ -135,7 +133,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     const state = await openState(request, system, scheduled, say);
     store = state.store;
     const resume = request.resume
-      ? planResumeFrom(state, request, (i) => shellJoin(launch(pipeline.steps[i]).argv))
+      ? await planResumeFrom(state, request, (i) => shellJoin(launch(pipeline.steps[i]).argv))
       : undefined;
     const selected = resume?.selected ?? selection?.runs;
     if (scheduled) {
@@ -172,9 +170,12 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     );
     if (recorder) output.add(recorder.sink);
     // After the history's sink: the metrics read what it has just written.
-    watch = startWatch({
+    // Notifications and metrics are loaded only when the config or the flags ask for them.
+    const metricsFile = request.metricsFile ?? pipeline.metricsFile;
+    const watched = (pipeline.notify?.length ?? 0) > 0 || metricsFile !== undefined;
+    watch = !watched ? undefined : (await import("./watch.ts")).startWatch({
       pipeline,
-      metricsFile: request.metricsFile ?? pipeline.metricsFile,
+      metricsFile,
       configPath: state.configPath,
       store,
       scheduled,
@@ -182,7 +183,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
       system,
       say,
     });
-    output.add(watch.sink);
+    if (watch) output.add(watch.sink);
     // The dialog's reruns read the config again; the run goes on with what it read.
     let current = { pipeline, text: request.configText };
     const reread = request.reload && (async (): Promise<Reread> => {
@@ -191,6 +192,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
       const again = hasSelection(request.selection)
         ? selectSteps(loaded.pipeline, request.selection!)
         : undefined;
+      const { lineDiff } = await import("../history/diff.ts");
       const changes = lineDiff(current.text, loaded.text);
       say(
         "info",
@@ -228,8 +230,9 @@ export async function runSession(request: RunRequest, system: System): Promise<n
         clock,
         sink: overrides.length === 0 ? output.sink : withOverridesShown(output.sink, overrides),
         launch,
-        onFailure: (failure) =>
-          askWhatNext(failure, {
+        // The dialog is loaded when a step has failed.
+        onFailure: async (failure) =>
+          (await import("./dialog.ts")).askWhatNext(failure, {
             reread,
             system,
             interactive,
@@ -263,6 +266,7 @@ export async function runSession(request: RunRequest, system: System): Promise<n
     if (!scheduled) return exitStatus(await runOnce("manual"));
     const { trigger } = pipeline.cron!;
     say("info", `Schedule: ${describeTrigger(trigger)} in ${trigger.timeZone}`);
+    const { runSchedule } = await import("../schedule/loop.ts");
     const result = await runSchedule(trigger, {
       clock,
       runPipeline: runOnce,
@@ -503,11 +507,12 @@ async function openState(
 }
 
 /** The resume plan from the history (which `openState` has opened, or thrown). */
-function planResumeFrom(
+async function planResumeFrom(
   state: State,
   request: RunRequest,
   commandLine: (index: number) => string,
-): ResumePlan {
+): Promise<ResumePlan> {
+  const { planResume } = await import("../history/resume.ts");
   const store = state.store!;
   try {
     const last = store.recentRuns(1, state.configPath)[0];

@@ -9,7 +9,6 @@
  */
 
 import { loadConfig } from "../config/load.ts";
-import { withOverrides } from "../config/overrides.ts";
 import { formatDiagnostic, UsageError } from "../errors.ts";
 import { loadHost } from "../app/host.ts";
 import { lastRunOverrides } from "../app/last_run.ts";
@@ -29,7 +28,11 @@ export async function runCommand(flags: RunFlags, system: System): Promise<numbe
   const overrides = flags.resume && flags.overrides.length === 0
     ? lastRunOverrides(flags.configFile, flags.stateDir, system)
     : flags.overrides;
-  const load = () => loadConfig(flags.configFile, host, withOverrides(overrides, host));
+  // The overrides' module is loaded only when there are overrides.
+  const options = overrides.length === 0
+    ? {}
+    : (await import("../config/overrides.ts")).withOverrides(overrides, host);
+  const load = () => loadConfig(flags.configFile, host, options);
   let loaded: ReturnType<typeof load>;
   try {
     loaded = load();

@@ -169,14 +169,20 @@ export class QueuedChannel implements OutputChannel {
 export class DirectChannel implements OutputChannel {
   /** Never a terminal. */
   readonly isTerminal = false;
+  /** The file is the null device: what is written goes nowhere. */
+  readonly discards: boolean;
   readonly #file: { writeSync(bytes: Uint8Array): number };
   readonly #encoder = new TextEncoder();
   #buffer = new Uint8Array(64 * 1024);
   #broken = false;
 
-  /** Creates a channel writing to `file`. */
-  constructor(file: { writeSync(bytes: Uint8Array): number }) {
+  /** Creates a channel writing to `file` (`discards`: it is the null device). */
+  constructor(
+    file: { writeSync(bytes: Uint8Array): number },
+    options: { discards?: boolean } = {},
+  ) {
     this.#file = file;
+    this.discards = options.discards ?? false;
   }
 
   /** Writes at once; always true (a file that cannot be written drops the rest quietly). */
@@ -210,14 +216,23 @@ export class DirectChannel implements OutputChannel {
   }
 }
 
-/** Whether a standard stream is a regular file or a device that is not a terminal. */
-function neverBlocks(path: string, isTerminal: boolean): boolean {
-  if (isTerminal || Deno.build.os === "windows") return false;
+/**
+ * What a standard stream is, when it is not a terminal: a regular file or a
+ * device (writes never wait for a reader), and whether that device is the
+ * null device (`/dev/null`: same device number).
+ */
+function streamKind(path: string, isTerminal: boolean): "file" | "null" | "other" {
+  if (isTerminal || Deno.build.os === "windows") return "other";
   try {
     const info = Deno.statSync(path);
-    return info.isFile || info.isCharDevice === true;
+    if (info.isFile) return "file";
+    if (info.isCharDevice !== true) return "other";
+    const nul = Deno.statSync("/dev/null");
+    return nul.isCharDevice === true && info.rdev !== null && info.rdev === nul.rdev
+      ? "null"
+      : "file";
   } catch {
-    return false;
+    return "other";
   }
 }
 
@@ -233,14 +248,16 @@ function columns(): number {
 /**
  * The console of this process: stdout and stderr as {@link QueuedChannel}s
  * (a terminal, a pipe, a socket such as journald's), or {@link DirectChannel}s
- * when they are a file or `/dev/null`.
+ * when they are a file or a device such as `/dev/null` (which also says that
+ * it discards: see {@link OutputChannel.discards}).
  */
 export function systemConsole(): Console {
   const channel = (file: typeof Deno.stdout, path: string): OutputChannel => {
     const isTerminal = file.isTerminal();
-    return neverBlocks(path, isTerminal)
-      ? new DirectChannel(file)
-      : new QueuedChannel(file, { isTerminal });
+    const kind = streamKind(path, isTerminal);
+    return kind === "other"
+      ? new QueuedChannel(file, { isTerminal })
+      : new DirectChannel(file, { discards: kind === "null" });
   };
   return {
     out: channel(Deno.stdout, "/dev/stdout"),

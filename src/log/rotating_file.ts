@@ -7,6 +7,7 @@
  */
 
 import { type FileSystem, FsError, type WritableFile } from "../ports.ts";
+import { Utf8Parts } from "./format.ts";
 
 /** Options of a {@link RotatingFile}. */
 export interface RotatingFileOptions {
@@ -95,8 +96,7 @@ export class RotatingFile {
   readonly backupCount: number;
   readonly #fs: FileSystem;
   #rotateProblem: FsError | undefined;
-  readonly #encoder = new TextEncoder();
-  #buffer = new Uint8Array(256 * 1024);
+  readonly #utf8 = new Utf8Parts(256 * 1024);
   #file: WritableFile | undefined;
   #closed = false;
   /** Bytes in the live file. */
@@ -154,8 +154,33 @@ export class RotatingFile {
    * ignored.
    */
   write(...text: string[]): void {
+    this.writeBytes(this.encode(...text));
+  }
+
+  /**
+   * The parts as UTF-8, one after the other, in a buffer reused from one
+   * write to the next: a view valid until the next `encode` or `write`.
+   * For a caller that looks at the bytes before it writes them with
+   * {@link RotatingFile.writeBytes}.
+   */
+  encode(...text: string[]): Uint8Array {
+    return this.#utf8.encodeAll(text);
+  }
+
+  /**
+   * {@link RotatingFile.encode} of a sequence of parts, each encoded before
+   * the next is taken (so a generator's parts can be garbage one by one).
+   */
+  encodeAll(parts: Iterable<string>): Uint8Array {
+    return this.#utf8.encodeAll(parts);
+  }
+
+  /**
+   * Writes whole lines already encoded as UTF-8 (each ending with `\n`), as
+   * {@link RotatingFile.write} does.
+   */
+  writeBytes(bytes: Uint8Array): void {
     if (this.#closed) return;
-    let bytes = this.#encode(text);
     if (bytes.length === 0) return;
     if (this.#cutLine) {
       const joined = new Uint8Array(bytes.length + 1);
@@ -182,20 +207,6 @@ export class RotatingFile {
     this.#closed = true;
     this.#file?.close();
     this.#file = undefined;
-  }
-
-  /** The parts as UTF-8, one after the other, in a buffer reused from one write to the next. */
-  #encode(parts: string[]): Uint8Array {
-    let length = 0;
-    for (const part of parts) length += part.length;
-    if (this.#buffer.length < length * 3) {
-      this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, length * 3));
-    }
-    let at = 0;
-    for (const part of parts) {
-      at += this.#encoder.encodeInto(part, this.#buffer.subarray(at)).written;
-    }
-    return this.#buffer.subarray(0, at);
   }
 
   /** Writes whole lines (`bytes` ends with a newline), rotating before overflow. */

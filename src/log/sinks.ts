@@ -10,7 +10,14 @@
 import { colors } from "../ansi.ts";
 import type { OutputStream, RunEvent, Sink } from "../model.ts";
 import type { FsError, OutputChannel } from "../ports.ts";
-import { describeEvent, escapeControl, type LogFormatter } from "./format.ts";
+import {
+  describeEvent,
+  escapeControl,
+  hasControlBytes,
+  joinPieces,
+  type LogFormatter,
+  Utf8Parts,
+} from "./format.ts";
 import { LogWriteError, type RotatingFile } from "./rotating_file.ts";
 
 /** A {@link Sink} that is closed at the end. */
@@ -57,7 +64,8 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   let down: { since: number; error: FsError; lost: number; lastTry: number } | undefined;
   const path = escapeControl(file.path);
 
-  const write = (atMs: number, ...text: string[]): void => {
+  /** Writes lines (strings, or UTF-8 bytes already encoded), handling a file that cannot be written. */
+  const write = (atMs: number, ...text: string[] | [Uint8Array]): void => {
     if (down !== undefined && atMs - down.lastTry < retryMs) {
       down.lost += countLines(text);
       return;
@@ -76,7 +84,8 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
         down = undefined;
         report("warn", `the log file '${path}' can be written again; ${gap} are missing from it`);
       }
-      file.write(...text);
+      if (typeof text[0] === "string") file.write(...text as string[]);
+      else file.writeBytes(text[0]);
       const problem = file.takeRotateProblem();
       if (problem !== undefined) {
         const text = `cannot rotate the log file '${path}': ${
@@ -108,7 +117,19 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   const sink = (event: RunEvent, atMs: number): void => {
     if (event.type === "step-progress") return;
     if (event.type === "step-output") {
-      write(atMs, ...formatter.blockParts(atMs, "info", event.step, event.stream, event.text));
+      const { step, stream, text } = event;
+      if (down !== undefined) {
+        // The notice written first would reuse the file's buffer: strings.
+        write(atMs, ...formatter.blockPieces(atMs, "info", step, stream, text));
+        return;
+      }
+      // Encoded as it is, then checked for characters to escape (rare): the
+      // bytes are scanned faster than the text would be (hasControlBytes).
+      let bytes = file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text, false));
+      if (hasControlBytes(bytes)) {
+        bytes = file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text));
+      }
+      write(atMs, bytes);
     } else {
       write(atMs, formatter.event(event, atMs));
     }
@@ -116,10 +137,24 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
   return Object.assign(sink, { close: () => file.close() });
 }
 
-/** How many line ends the text (or the parts together) holds. */
-function countLines(text: string | string[]): number {
-  if (typeof text !== "string") return text.reduce((n, t) => n + countLines(t), 0);
+/** The pieces of a console block: its first prefix, the lines with the joiners, its end. */
+function* pieces(
+  f: { prefix: string; joiner: string; open: string; close: string },
+  text: string,
+): Generator<string, void, undefined> {
+  yield f.prefix + f.open;
+  yield* joinPieces(text, f.joiner);
+  yield f.close + "\n";
+}
+
+/** How many line ends the text (or the parts together, or UTF-8 bytes) holds. */
+function countLines(text: string | Uint8Array | (string | Uint8Array)[]): number {
+  if (Array.isArray(text)) return text.reduce((n: number, t) => n + countLines(t), 0);
   let n = 0;
+  if (typeof text !== "string") {
+    for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) n++;
+    return n;
+  }
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
   return n;
 }
@@ -175,6 +210,8 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
   const bar = c.dim("|");
   const RED = c.enabled ? "\x1b[31m" : "";
   const END_RED = c.enabled ? "\x1b[39m" : "";
+  const blockBytes = new Utf8Parts();
+  const decoder = new TextDecoder();
   /** The prefix and the joiner between lines of a block, per step, stream and colour. */
   const formats = new Map<
     string,
@@ -198,10 +235,16 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     }
     return f;
   };
-  const block = (step: string, stream: OutputStream, text: string, red: boolean): string => {
+  /**
+   * A block of a step's lines as the console shows them, as UTF-8 in a
+   * buffer reused from block to block (channels copy or write what they
+   * are given at once). Made in pieces, each encoded before the next is
+   * made, as the log's ({@link LogFormatter.blockPieces}): no string as
+   * large as the block stays alive to grow V8's young generation.
+   */
+  const block = (step: string, stream: OutputStream, text: string, red: boolean): Uint8Array => {
     const f = format(step, stream, red);
-    const body = text.includes("\n") ? text.replaceAll("\n", f.joiner) : text;
-    return f.prefix + f.open + body + f.close + "\n";
+    return blockBytes.encodeAll(pieces(f, text));
   };
   const progressRow = (s: { step: string; stream: OutputStream; text: string }): string => {
     const f = format(s.step, s.stream, false);
@@ -224,7 +267,7 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     return true;
   };
   /** A step's output (and progress): dropped, and counted, when the console is full. */
-  const send = (text: string): void => {
+  const send = (text: string | Uint8Array): void => {
     if (!catchUp() || !out.write(text)) dropped += countLines(text);
   };
   /** crude-link's own lines: held (up to a bound) when the console is full. */
@@ -259,12 +302,20 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
     return s;
   };
 
+  // A console that is /dev/null: a step's output is not even formatted for it.
+  const discards = out.discards === true;
   const sink = (event: RunEvent, _atMs: number): void => {
     switch (event.type) {
       case "step-output": {
+        if (discards) return;
         const red = event.stream === "stderr" && !event.redrawn && c.enabled;
-        const lines = block(event.step, event.stream, event.text, red);
-        if (shown !== undefined && shown.step === event.step && shown.stream === event.stream) {
+        if (shown === undefined) {
+          send(block(event.step, event.stream, event.text, red));
+          return;
+        }
+        // A progress row is drawn (a terminal): the lines go with it, as text.
+        const lines = decoder.decode(block(event.step, event.stream, event.text, red));
+        if (shown.step === event.step && shown.stream === event.stream) {
           // The final state of the progress row replaces it.
           shown = undefined;
           send("\r" + CLEAR_TO_END + lines);
@@ -274,7 +325,7 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
         return;
       }
       case "step-progress":
-        if (!terminal) return;
+        if (!terminal || discards) return;
         shown = { step: event.step, stream: event.stream, text: event.text };
         send(progressRow(shown));
         return;

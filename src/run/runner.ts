@@ -566,9 +566,11 @@ async function runAttempt(
     });
   } else if (remote) announce();
   const recent: string[] = [];
+  // A read that fills the whole buffer: the step writes faster than this reads.
+  const full = () => child.growPipes?.();
   const pumps = [
-    child.stdout ? pump(child.stdout, "stdout", step.name, recent, emit, clock) : undefined,
-    child.stderr ? pump(child.stderr, "stderr", step.name, recent, emit, clock) : undefined,
+    child.stdout ? pump(child.stdout, "stdout", step.name, recent, emit, clock, full) : undefined,
+    child.stderr ? pump(child.stderr, "stderr", step.name, recent, emit, clock, full) : undefined,
   ].filter((p) => p !== undefined);
 
   const ended = new AbortController();
@@ -648,7 +650,8 @@ async function drain(pumps: Promise<void>[], clock: Clock): Promise<void> {
 /**
  * Reads one of the child's streams to its end. Per chunk read: one
  * timestamp, one pass through the splitter, one event per piece (usually
- * one event holding every whole line of the chunk).
+ * one event holding every whole line of the chunk). `full` is called (once)
+ * when a read fills the whole buffer.
  */
 async function pump(
   stream: ReadableStream<Uint8Array>,
@@ -657,6 +660,7 @@ async function pump(
   recent: string[],
   emit: Emit,
   clock: Clock,
+  full: () => void,
 ): Promise<void> {
   const splitter = new LineSplitter();
   const deliver = (pieces: Piece[]) => {
@@ -677,8 +681,15 @@ async function pump(
       }
     }
   };
+  let filled = false;
   try {
-    for await (const chunk of readChunks(stream)) deliver(splitter.push(chunk));
+    for await (const chunk of readChunks(stream)) {
+      if (!filled && chunk.length === DEFAULT_MAX_LINE_BYTES) {
+        filled = true;
+        full();
+      }
+      deliver(splitter.push(chunk));
+    }
   } catch {
     // The pipe broke (the child was killed); keep what was read.
   }

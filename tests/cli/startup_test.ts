@@ -84,3 +84,21 @@ Deno.test("with commander made unloadable, --version, a run and --dry-run work; 
   assert.notEqual(help.code, 0, "this copy cannot load commander, so help fails");
   assert.match(help.stderr, /no-such-commander/);
 });
+
+Deno.test("a run loads notifications, metrics, the dialog, resume, the schedule loop and overrides only when it uses them", () => {
+  const closure = [...staticClosure(`${REPO_ROOT}/src/cli/run.ts`).keys()]
+    .map((file) => file.slice(REPO_ROOT.length + 1));
+  const lazy = [
+    "src/app/watch.ts",
+    "src/notify/notifier.ts",
+    "src/notify/send.ts",
+    "src/metrics/",
+    "src/serve/",
+    "src/app/dialog.ts",
+    "src/history/resume.ts",
+    "src/schedule/",
+    "src/config/overrides.ts",
+  ];
+  assert.deepEqual(closure.filter((f) => lazy.some((l) => f.startsWith(l))), []);
+  assert.ok(closure.includes("src/app/run.ts"), "the closure was followed");
+});

@@ -96,3 +96,40 @@ Deno.test("DirectChannel writes at once to a file and never drops", async () => 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: `the console knows when standard output is /dev/null, and only then${
+    Deno.build.os === "windows" ? " (skipped: no /dev/null)" : ""
+  }`,
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "crude-link-console-" });
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { systemConsole } from ${
+        JSON.stringify(new URL("../../src/io/console.ts", import.meta.url).href)
+      };
+const c = systemConsole();
+Deno.stderr.writeSync(new TextEncoder().encode(JSON.stringify({ out: c.out.discards === true, err: c.err.discards === true })));
+`,
+    );
+    const probe = async (redirect: string) => {
+      const out = await new Deno.Command("sh", {
+        args: [
+          "-c",
+          `"$0" run -A --quiet "$1" 2>"$2" ${redirect}`,
+          Deno.execPath(),
+          script,
+          `${dir}/err`,
+        ],
+      }).output();
+      assert.ok(out.success);
+      return JSON.parse(await Deno.readTextFile(`${dir}/err`));
+    };
+    assert.deepEqual(await probe(">/dev/null"), { out: true, err: false });
+    assert.deepEqual(await probe(`>${dir}/out.txt`), { out: false, err: false });
+    assert.deepEqual(await probe("| cat >/dev/null"), { out: false, err: false });
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  BLOCK_PIECE,
   describeEvent,
   escapeControl,
   escapeLines,
   formatDuration,
   formatExit,
+  hasControlBytes,
   LogFormatter,
 } from "../../src/log/format.ts";
 import { shellJoin, shellQuote } from "../../src/shell.ts";
@@ -324,5 +326,92 @@ Deno.test("the pure files do not use Deno APIs", async () => {
       !/Temporal\.Now|Date\.now\(|new Date\(\)|globalThis|setTimeout|picocolors/.test(text),
       `${file} reaches the machine`,
     );
+  }
+});
+
+// ---- hasControlBytes: the log's check, on the bytes it writes ----------------
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+/** The same bytes at each offset 0–3 of a buffer: every alignment of the word scan. */
+const atEveryOffset = (bytes: Uint8Array) =>
+  [0, 1, 2, 3].map((offset) => {
+    const buffer = new Uint8Array(bytes.length + offset);
+    buffer.set(bytes, offset);
+    return buffer.subarray(offset);
+  });
+
+Deno.test("hasControlBytes() finds what escapeControl escapes, wherever it is, newlines and tabs aside", () => {
+  const cases: [name: string, text: string, control: boolean][] = [
+    ["empty", "", false],
+    ["lines", "epoch 1\nepoch 2\n", false],
+    ["tab", "a\tb", false],
+    ["carriage return", "10%\r20%", true],
+    ["escape sequence", "\x1b[2Jclear", true],
+    ["NUL", "a\0", true],
+    ["DEL", "x\x7f", true],
+    ["C1 NEL", "\u0085", true],
+    ["C1 CSI, last", "abcdefgh\u009b", true],
+    ["micro sign and degree (C2 B5, C2 B0)", "100 µs at 20 °C", false],
+    ["no-break space (C2 A0)", "a\u00a0b", false],
+    ["other scripts", "é █ 训练 🎉", false],
+    ["control after other scripts", "训练 🎉\x01", true],
+  ];
+  for (const [name, text, control] of cases) {
+    for (const bytes of atEveryOffset(utf8(text.repeat(3)))) {
+      assert.equal(hasControlBytes(bytes), control, `${name}, offset ${bytes.byteOffset}`);
+    }
+  }
+});
+
+Deno.test("hasControlBytes() agrees with escapeLines() on every character below U+0100 in every position", () => {
+  for (let code = 0; code < 0x100; code++) {
+    const c = String.fromCharCode(code);
+    for (const text of [c, `line one\n${c}`, `ab${c}cdefghij`, `abcdefghij\n${c}xyz`]) {
+      const escapes = escapeLines(text) !== text;
+      for (const bytes of atEveryOffset(utf8(text))) {
+        assert.equal(
+          hasControlBytes(bytes),
+          escapes,
+          `U+${code.toString(16)} in ${JSON.stringify(text)}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("blockPieces() makes the block in pieces that join to block(), small blocks and large ones", () => {
+  const f = new LogFormatter("UTC");
+  const long = "y".repeat(BLOCK_PIECE * 2 + 5); // one line longer than two pieces
+  const blocks = [
+    "one line",
+    "a\nb\nc",
+    Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 97)}`).join("\n"),
+    `head\n${long}\ntail`,
+    // A long line, then many short ones: they are pieces of their own again.
+    `${long}\n${Array.from({ length: 2000 }, (_, i) => `after ${i}`).join("\n")}`,
+    long,
+    `${"z".repeat(BLOCK_PIECE - 1)}\n${"w".repeat(BLOCK_PIECE)}\n`,
+    "esc \x1b[1m\nand \u0085 in a line",
+  ];
+  for (const lines of blocks) {
+    for (const escape of [true, false]) {
+      const pieces = [...f.blockPieces(T, "info", "train", "stdout", lines, escape)];
+      const joined = pieces.join("");
+      // What the block was before it came in pieces: one replaceAll.
+      const prefix = f.prefix(T, "info", "train", "stdout");
+      const text = escape ? escapeLines(lines) : lines;
+      const expected = prefix + text.replaceAll("\n", "\n" + prefix) + "\n";
+      assert.equal(joined, expected, `${lines.slice(0, 20)}…, escape ${escape}`);
+      // No piece holds more than BLOCK_PIECE characters of the lines, or
+      // one line longer than that (the first piece is the prefix, the last
+      // the newline).
+      if (!escape) {
+        const longest = Math.max(...lines.split("\n").map((l) => l.length));
+        for (const p of pieces.slice(1, -1)) {
+          const chars = p.replaceAll("\n" + prefix, "\n").length;
+          assert.ok(chars <= Math.max(BLOCK_PIECE, longest + 1), `piece of ${chars} characters`);
+        }
+      }
+    }
   }
 });

@@ -31,6 +31,16 @@ function fakeChannel(isTerminal: boolean) {
   return { channel, writes, text: () => writes.join("") };
 }
 
+/** The step `train` ended with exit status 0 after 1.5 s. */
+const ended = (): RunEvent => ({
+  type: "step-end",
+  step: "train",
+  index: 0,
+  attempt: 1,
+  exit: { kind: "exited", code: 0 },
+  durationMs: 1500,
+});
+
 const out = (
   stream: "stdout" | "stderr",
   text: string,
@@ -70,14 +80,7 @@ Deno.test("log sink writes every event but progress, a chunk of lines with one p
     sink(out("stdout", "epoch 1\nepoch 2"), T + 1);
     sink(progress(" 50%|"), T + 2);
     sink(out("stderr", "100%|██████████|", true), T + 3);
-    sink({
-      type: "step-end",
-      step: "train",
-      index: 0,
-      attempt: 1,
-      exit: { kind: "exited", code: 0 },
-      durationMs: 1500,
-    }, T + 4);
+    sink(ended(), T + 4);
     assert.equal(
       await Deno.readTextFile(path),
       [
@@ -94,6 +97,29 @@ Deno.test("log sink writes every event but progress, a chunk of lines with one p
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("log sink escapes control characters in a chunk of lines, and only the lines that hold them", () => {
+  const fs = new MemoryFileSystem();
+  fs.folder("/l");
+  const sink = createLogSink(new RotatingFile({ fs, path: "/l/x.log" }), {
+    formatter: new LogFormatter("UTC"),
+    report: noReport,
+  });
+  sink(out("stdout", "plain µs\n\x1b[31mred\x1b[0m\nnext\u0085line\r\ntab\there"), T);
+  sink(out("stdout", "clean again"), T);
+  sink.close();
+  const prefix = "2026-11-25T14:30:00.123+00:00 INFO  train stdout | ";
+  assert.equal(
+    fs.readText("/l/x.log"),
+    [
+      "plain µs",
+      "\\x1b[31mred\\x1b[0m",
+      "next\\u0085line\\r",
+      "tab\there",
+      "clean again",
+    ].map((line) => prefix + line + "\n").join(""),
+  );
 });
 
 Deno.test("log sink on a full disk says so once, counts what is lost, and resumes with a line saying how many lines are missing", () => {
@@ -168,6 +194,34 @@ Deno.test("console sink prefixes every line of a chunk with the step name, and w
     "train | epoch 1\ntrain | epoch 2\ntrain | warning: slow\n[crude-link] train: boom\n",
   );
   assert.equal(c.writes.length, 3, "one write per event");
+});
+
+Deno.test("console sink formats no step output for a console that discards it, but still says its own lines", () => {
+  const c = fakeChannel(false);
+  const sink = createConsoleSink({ ...c.channel, discards: true }, { color: false });
+  sink(out("stdout", "epoch 1\nepoch 2"), T);
+  sink(progress(" 50%|"), T);
+  sink(ended(), T);
+  assert.equal(c.text(), "[crude-link] train: finished: exit status 0 after 1.50s\n");
+});
+
+Deno.test("console sink prefixes every line of a chunk far larger than a piece, colours and all", () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+  for (const color of [false, true]) {
+    const c = fakeChannel(false);
+    const sink = createConsoleSink(c.channel, { color });
+    sink(out("stderr", lines.join("\n")), T);
+    const shown = c.text().split("\n");
+    assert.equal(shown.length, 5001, "5000 lines and the last newline");
+    for (const [i, line] of lines.entries()) {
+      assert.equal(
+        shown[i],
+        color
+          ? `\x1b[2mtrain\x1b[22m \x1b[31m|\x1b[39m \x1b[31m${line}\x1b[39m`
+          : `train | ${line}`,
+      );
+    }
+  }
 });
 
 Deno.test("console sink colours stderr lines red, but not a progress bar's final state", () => {
