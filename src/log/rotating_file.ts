@@ -176,6 +176,15 @@ export class RotatingFile {
   }
 
   /**
+   * {@link Utf8Parts.encodeBlock} into the same buffer: `lines` with
+   * `prefix` before each, as UTF-8, or undefined when a character in them
+   * needs escaping. A view valid until the next `encode` or `write`.
+   */
+  encodeBlock(prefix: string, lines: string): Uint8Array | undefined {
+    return this.#utf8.encodeBlock(prefix, lines);
+  }
+
+  /**
    * Writes whole lines already encoded as UTF-8 (each ending with `\n`), as
    * {@link RotatingFile.write} does.
    */

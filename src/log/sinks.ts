@@ -13,7 +13,6 @@ import type { FsError, OutputChannel } from "../ports.ts";
 import {
   describeEvent,
   escapeControl,
-  hasControlBytes,
   joinPieces,
   type LogFormatter,
   Utf8Parts,
@@ -123,12 +122,11 @@ export function createLogSink(file: RotatingFile, options: LogSinkOptions): Clos
         write(atMs, ...formatter.blockPieces(atMs, "info", step, stream, text));
         return;
       }
-      // Encoded as it is, then checked for characters to escape (rare): the
-      // bytes are scanned faster than the text would be (hasControlBytes).
-      let bytes = file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text, false));
-      if (hasControlBytes(bytes)) {
-        bytes = file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text));
-      }
+      // Encoded as it is, with no string made, then checked for characters
+      // to escape (rare; then as strings): the bytes are scanned faster than
+      // the text would be (hasControlBytes).
+      const bytes = file.encodeBlock(formatter.prefix(atMs, "info", step, stream), text) ??
+        file.encodeAll(formatter.blockPieces(atMs, "info", step, stream, text));
       write(atMs, bytes);
     } else {
       write(atMs, formatter.event(event, atMs));

@@ -565,7 +565,7 @@ async function runAttempt(
       announce(w);
     });
   } else if (remote) announce();
-  const recent: string[] = [];
+  const recent = new Recent();
   // A read that fills the whole buffer: the step writes faster than this reads.
   const full = () => child.growPipes?.();
   const pumps = [
@@ -616,7 +616,7 @@ async function runAttempt(
     durationMs,
     ...(where ? { where } : {}),
   });
-  return { exit, durationMs, tail: lastLines(recent, TAIL_LINES) };
+  return { exit, durationMs, tail: recent.last(TAIL_LINES) };
 }
 
 /** SIGTERM now, SIGKILL after the grace period unless the child ended first. */
@@ -657,7 +657,7 @@ async function pump(
   stream: ReadableStream<Uint8Array>,
   name: "stdout" | "stderr",
   step: string,
-  recent: string[],
+  recent: Recent,
   emit: Emit,
   clock: Clock,
   full: () => void,
@@ -675,7 +675,7 @@ async function pump(
           text: piece.text,
           ...(piece.redrawn ? { redrawn: true } : {}),
         }, at);
-        remember(recent, piece.text);
+        recent.add(piece.text);
       } else {
         emit({ type: "step-progress", step, stream: name, text: piece.text }, at);
       }
@@ -697,22 +697,41 @@ async function pump(
 }
 
 /**
- * Keeps the last blocks of output for the failure report: at most
- * {@link TAIL_LINES} blocks of at most as many lines each, each a copy (a
- * slice would keep the whole chunk it came from in memory).
+ * The last blocks of a step's output, for the failure report: of each
+ * block at most its last {@link TAIL_LINES} lines, as a copy (a slice would
+ * keep the whole chunk it came from in memory), and only as many blocks as
+ * hold the last TAIL_LINES lines. So a chatty step has one small copy
+ * alive at a time, not one per block: what is alive when V8 collects its
+ * young generation survives, and makes it grow.
  */
-function remember(recent: string[], block: string): void {
-  let cut = block.length;
-  for (let i = 0; i < TAIL_LINES && cut > 0; i++) cut = block.lastIndexOf("\n", cut - 1);
-  // Joining to a one-character string and slicing it off makes a flat copy.
-  recent.push((" " + (cut > 0 ? block.slice(cut + 1) : block)).slice(1));
-  if (recent.length > TAIL_LINES) recent.shift();
-}
+class Recent {
+  readonly #blocks: string[] = [];
+  readonly #counts: number[] = [];
+  #lines = 0;
 
-/** The last `n` lines of the remembered blocks, oldest first. */
-function lastLines(recent: string[], n: number): string[] {
-  const lines = recent.flatMap((block) => block.split("\n"));
-  return lines.slice(Math.max(0, lines.length - n));
+  /** Keeps the end of one more block. */
+  add(block: string): void {
+    let cut = block.length;
+    for (let i = 0; i < TAIL_LINES && cut > 0; i++) cut = block.lastIndexOf("\n", cut - 1);
+    // Joining to a one-character string and slicing it off makes a flat copy.
+    const kept = (" " + (cut > 0 ? block.slice(cut + 1) : block)).slice(1);
+    let count = 1;
+    for (let i = kept.indexOf("\n"); i !== -1; i = kept.indexOf("\n", i + 1)) count++;
+    this.#blocks.push(kept);
+    this.#counts.push(count);
+    this.#lines += count;
+    // The oldest block goes once the others hold the last TAIL_LINES lines.
+    while (this.#blocks.length > 1 && this.#lines - this.#counts[0] >= TAIL_LINES) {
+      this.#lines -= this.#counts.shift()!;
+      this.#blocks.shift();
+    }
+  }
+
+  /** The last `n` (at most TAIL_LINES) lines of the blocks, oldest first. */
+  last(n: number): string[] {
+    const lines = this.#blocks.flatMap((block) => block.split("\n"));
+    return lines.slice(Math.max(0, lines.length - n));
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   formatExit,
   hasControlBytes,
   LogFormatter,
+  Utf8Parts,
 } from "../../src/log/format.ts";
 import { shellJoin, shellQuote } from "../../src/shell.ts";
 import type { ExitStatus, RunEvent } from "../../src/model.ts";
@@ -413,5 +414,30 @@ Deno.test("blockPieces() makes the block in pieces that join to block(), small b
         }
       }
     }
+  }
+});
+
+Deno.test("encodeBlock() makes the bytes of blockPieces() unescaped, and declines lines to escape", () => {
+  const f = new LogFormatter("UTC");
+  const prefix = f.prefix(T, "info", "träin", "stdout");
+  const blocks = [
+    "",
+    "one line",
+    "a\nb\nc",
+    "\n\nblank lines\n\n",
+    "µs, °C, 漢字, 🙂\nand ascii",
+    Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 97)}`).join("\n"),
+    "y".repeat(BLOCK_PIECE * 3),
+  ];
+  // A small buffer first: it grows, then is reused for the smaller blocks.
+  const parts = new Utf8Parts(16);
+  const decoder = new TextDecoder();
+  for (const lines of [...blocks, ...blocks.toReversed()]) {
+    const bytes = parts.encodeBlock(prefix, lines);
+    const expected = [...f.blockPieces(T, "info", "träin", "stdout", lines, false)].join("");
+    assert.equal(decoder.decode(bytes), expected, `${lines.slice(0, 20)}…`);
+  }
+  for (const lines of ["esc \x1b[1m", "ok\nand \u0085 in a line", "a\rb"]) {
+    assert.equal(parts.encodeBlock(prefix, lines), undefined, JSON.stringify(lines));
   }
 });
