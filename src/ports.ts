@@ -342,6 +342,8 @@ export interface DialogInput {
   firstStep: string;
   /** The next step's name, when there is one (for "skip"). */
   nextStep?: string;
+  /** Another failed step whose dialog comes after this one (for "skip", when no step is next). */
+  nextFailure?: string;
   /**
    * False when the failed step is no longer in the config (it was edited
    * while the dialog was open): "rerun step" is not offered.

@@ -63,6 +63,8 @@ export async function askWhatNext(
   }
   await ctx.settle();
   console.out.write(failureReport(failure, ctx.color));
+  // The menu is drawn straight to the terminal: the report must be out first.
+  await ctx.settle();
   const name = failure.step.name;
   let canRerunStep = true;
   for (;;) {
@@ -70,6 +72,7 @@ export async function askWhatNext(
       step: name,
       firstStep: failure.firstStep,
       nextStep: failure.nextStep,
+      ...(failure.nextFailure ? { nextFailure: failure.nextFailure } : {}),
       ...(canRerunStep ? {} : { canRerunStep }),
     }, ctx.stop.signal);
     if (answer === "interrupted") {

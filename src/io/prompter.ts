@@ -58,6 +58,8 @@ export const terminalPrompter: Prompter = async (input, stop): Promise<DialogAns
           value: "skip",
           description: input.nextStep
             ? `leave it failed and go on with '${input.nextStep}'`
+            : input.nextFailure
+            ? `leave it failed, then choose what to do about '${input.nextFailure}'`
             : "leave it failed; it is the last step, so the run ends",
         },
         {

@@ -32,6 +32,8 @@ export interface StepFailure {
   firstStep: string;
   /** The step that would start next if this one were skipped; undefined: none, the run would end. */
   nextStep: string | undefined;
+  /** Another step that failed with this one, whose dialog follows this one's. */
+  nextFailure?: string;
   /** The step that failed. */
   step: Step;
   /** How its last attempt ended. */
@@ -316,6 +318,7 @@ export async function runPipeline(
         tail: attempt.tail,
         firstStep: steps[first].name,
         nextStep: nextAfter(index)?.name,
+        ...(k + 1 < list.length ? { nextFailure: steps[list[k + 1].index].name } : {}),
       });
       if (deps.stop?.aborted) return "interrupted";
       const choice = typeof decision === "string" ? decision : decision.choice;
@@ -366,6 +369,10 @@ export async function runPipeline(
           level: "warn",
           text: next
             ? `Skipped step '${step.name}'; going on with '${next.name}'`
+            : k + 1 < list.length
+            ? `Skipped step '${step.name}'; next, what to do about '${
+              steps[list[k + 1].index].name
+            }'`
             : `Skipped step '${step.name}'; it was the last step, so the run ends`,
           step: step.name,
         });

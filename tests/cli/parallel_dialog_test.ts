@@ -45,11 +45,14 @@ Deno.test({
       assert.match(screen, /Skip 'one'/);
       // Skip 'one' (Down, Down, Enter): the second dialog, about 'two'.
       await t.keys("Down", "Down");
+      // Nothing can start when 'one' is skipped ('join' needs 'two' too): the menu says what comes.
+      await t.waitFor(/leave it failed, then choose what to do about 'two'/);
       await t.keys("Enter");
+      // The report is drawn above its menu, never below it (the menu is drawn straight to the terminal).
       screen = await t.waitFor(
         /✗ Step 'two' failed: exit status 5[\s\S]*What now\?[\s\S]*Abort/,
       );
-      assert.match(screen, /Skipped step 'one'/);
+      assert.match(screen, /Skipped step 'one'; next, what to do about 'two'/);
       // Rerun 'two': it succeeds now, so 'join' runs.
       await t.keys("Enter");
       assert.equal(await t.exitStatus(), 0);

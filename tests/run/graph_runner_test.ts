@@ -176,6 +176,10 @@ Deno.test("the dialog opens once per failed step, after the steps running with t
   assert.equal(r.outcome.status, "ok");
   // Skipping b would go on with a (to be rerun): the dialog's words.
   assert.equal(r.failures[1].failure.nextStep, "a");
+  // Skipping a would start nothing yet: b's dialog comes next, and a's says so.
+  assert.equal(r.failures[0].failure.nextStep, undefined);
+  assert.equal(r.failures[0].failure.nextFailure, "b");
+  assert.equal(r.failures[1].failure.nextFailure, undefined);
 });
 
 Deno.test("abort at the first of two dialogs asks no more and ends the run as aborted", async () => {
