@@ -352,9 +352,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
           "try again; if it persists, check the state folder",
         );
       }
-      if (request.method === "HEAD") {
-        return new Response(null, { status: response.status, headers: response.headers });
-      }
+      if (request.method === "HEAD") return await headOf(response);
       return response;
     },
     close: () => hub.close(),
@@ -362,6 +360,17 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       return hub.size;
     },
   };
+}
+
+/**
+ * The answer to HEAD: the GET answer's status and headers with no body, and
+ * its length in `content-length` (an event stream has none: it is closed).
+ */
+async function headOf(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (headers.get("content-type")?.startsWith("text/event-stream")) await response.body?.cancel();
+  else headers.set("content-length", String((await response.arrayBuffer()).byteLength));
+  return new Response(null, { status: response.status, headers });
 }
 
 /**

@@ -207,6 +207,15 @@ Deno.test("the dashboard is read-only: anything but GET and HEAD is refused", as
   const head = await t.get("/api/runs", { method: "HEAD" });
   assert.equal(head.status, 200);
   assert.equal(head.body, null);
+  // The length GET would send, as HEAD promises.
+  const get = new TextEncoder().encode(await (await t.get("/api/runs")).text());
+  assert.equal(head.headers.get("content-length"), String(get.byteLength));
+  // HEAD of the event stream: its headers, and no client left behind.
+  const events = await t.get("/api/events", { method: "HEAD" });
+  assert.equal(events.status, 200);
+  assert.match(events.headers.get("content-type") ?? "", /^text\/event-stream/);
+  assert.equal(events.body, null);
+  assert.equal(t.dashboard.clients, 0);
   await closeAll(t.dashboard);
 });
 
