@@ -6,6 +6,8 @@
 #   `fire`, which the example steps and the tests use.
 # - tmux (tests only, `setup.sh --test`): the tests drive the interactive
 #   dialog through a real pseudo terminal with it.
+# - zsh and fish (tests only): the completion scripts are loaded by the real
+#   shells. Where apt cannot install them, those two tests skip and say why.
 # - python3-prometheus-client (tests only): a real Prometheus text-format
 #   parser reads the metrics file crude-link writes.
 # - chromium (`setup.sh --browser`, and with --test): Debian's headless
@@ -43,6 +45,12 @@ done
 if $want_test && ! command -v tmux >/dev/null 2>&1; then
   apt_install tmux || echo "setup: tmux is missing and could not be installed; the terminal tests will skip" >&2
 fi
+
+for shell in zsh fish; do
+  if $want_test && ! command -v "$shell" >/dev/null 2>&1; then
+    apt_install "$shell" || echo "setup: $shell is missing and could not be installed; its completion test will skip" >&2
+  fi
+done
 
 if $want_test && ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 &&
   ! python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
