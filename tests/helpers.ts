@@ -103,6 +103,18 @@ export function findFirePython(): string | null {
   return firePython;
 }
 
+/** Debian's Python, for steps that need no packages (a fast writer, say). */
+export const SYSTEM_PYTHON = "/usr/bin/python3";
+
+/** Whether {@link SYSTEM_PYTHON} is there. */
+export const HAS_SYSTEM_PYTHON: boolean = (() => {
+  try {
+    return Deno.statSync(SYSTEM_PYTHON).isFile;
+  } catch {
+    return false;
+  }
+})();
+
 /** The reason fire-based tests skip, or undefined when they can run. */
 export const NO_FIRE: string | undefined = findFirePython() === null
   ? "no Python with the 'fire' package (run tools/setup.sh)"

@@ -14,18 +14,11 @@ import {
   PIPE_BUDGET_BYTES,
   releasePipes,
 } from "../../src/io/pipes.ts";
-import { MAIN_TS, makeProject } from "../helpers.ts";
+import { HAS_SYSTEM_PYTHON, MAIN_TS, makeProject, SYSTEM_PYTHON } from "../helpers.ts";
 
 const LINUX = Deno.build.os === "linux";
-const PYTHON = "/usr/bin/python3";
-const HAS_PYTHON = (() => {
-  try {
-    return Deno.statSync(PYTHON).isFile;
-  } catch {
-    return false;
-  }
-})();
-const ignore = !LINUX || !HAS_PYTHON;
+const PYTHON = SYSTEM_PYTHON;
+const ignore = !LINUX || !HAS_SYSTEM_PYTHON;
 const why = ignore ? " (skipped: Linux's F_SETPIPE_SZ and /usr/bin/python3 are needed)" : "";
 
 /**

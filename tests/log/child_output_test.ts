@@ -4,15 +4,9 @@ import { systemFileSystem } from "../../src/io/fs.ts";
 import { LogFormatter } from "../../src/log/format.ts";
 import { RotatingFile } from "../../src/log/rotating_file.ts";
 import { LineSplitter } from "../../src/run/lines.ts";
+import { HAS_SYSTEM_PYTHON, SYSTEM_PYTHON } from "../helpers.ts";
 
-const PYTHON = "/usr/bin/python3";
-const hasPython = (() => {
-  try {
-    return Deno.statSync(PYTHON).isFile;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = SYSTEM_PYTHON;
 
 const SCRIPT = String.raw`
 import sys
@@ -32,7 +26,7 @@ out.write(b"unterminated 20001")
 Deno.test({
   name:
     "a real child's output goes through LineSplitter into RotatingFile a chunk at a time with nothing lost",
-  ignore: !hasPython,
+  ignore: !HAS_SYSTEM_PYTHON,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "crude-link-child-" });
     try {
