@@ -201,7 +201,7 @@ export class Utf8Parts {
 
   /** The parts as UTF-8, one after the other: a view valid until the next call. */
   encodeAll(parts: Iterable<string>): Uint8Array {
-    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(this.#initial);
+    this.#fresh(0);
     let at = 0;
     for (const part of parts) {
       // One UTF-16 unit is at most 3 bytes of UTF-8.
@@ -246,12 +246,7 @@ export class Utf8Parts {
     for (let i = lines.indexOf("\n"); i !== -1; i = lines.indexOf("\n", i + 1)) count++;
     // Every line gets the prefix and a newline: that much room before the lines.
     const room = count * (pre.length + 1);
-    const need = room + lines.length * 3;
-    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(this.#initial);
-    if (this.#buffer.length < need) {
-      this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, need));
-    }
-    const buf = this.#buffer;
+    const buf = this.#fresh(room + lines.length * 3);
     const end = room + this.#encoder.encodeInto(lines, buf.subarray(room)).written;
     if (hasControlBytes(buf.subarray(room, end))) return undefined;
     let at = 0;
@@ -272,6 +267,15 @@ export class Utf8Parts {
 
   #prefixText: string | undefined;
   #prefixBytes = new Uint8Array(0);
+
+  /** The buffer at the start of a call: back to its first size after a huge block, at least `need` bytes. */
+  #fresh(need: number): Uint8Array {
+    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(this.#initial);
+    if (this.#buffer.length < need) {
+      this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+    }
+    return this.#buffer;
+  }
 }
 
 const NEWLINE = 0x0a;

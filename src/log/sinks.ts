@@ -209,7 +209,6 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
   const RED = c.enabled ? "\x1b[31m" : "";
   const END_RED = c.enabled ? "\x1b[39m" : "";
   const blockBytes = new Utf8Parts();
-  const decoder = new TextDecoder();
   /** The prefix and the joiner between lines of a block, per step, stream and colour. */
   const formats = new Map<
     string,
@@ -312,7 +311,7 @@ export function createConsoleSink(out: OutputChannel, opts: ConsoleSinkOptions):
           return;
         }
         // A progress row is drawn (a terminal): the lines go with it, as text.
-        const lines = decoder.decode(block(event.step, event.stream, event.text, red));
+        const lines = [...pieces(format(event.step, event.stream, red), event.text)].join("");
         if (shown.step === event.step && shown.stream === event.stream) {
           // The final state of the progress row replaces it.
           shown = undefined;
