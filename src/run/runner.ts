@@ -310,6 +310,8 @@ export async function runPipeline(
     for (const [k, { index, attempt }] of list.entries()) {
       const step = steps[index];
       const first = graph.order.find((i) => selected[i]) ?? 0;
+      // The failure whose dialog comes after this one's.
+      const nextFailure = k + 1 < list.length ? steps[list[k + 1].index].name : undefined;
       const decision = await deps.onFailure({
         step,
         exit: attempt.exit,
@@ -318,7 +320,7 @@ export async function runPipeline(
         tail: attempt.tail,
         firstStep: steps[first].name,
         nextStep: nextAfter(index)?.name,
-        ...(k + 1 < list.length ? { nextFailure: steps[list[k + 1].index].name } : {}),
+        ...(nextFailure !== undefined ? { nextFailure } : {}),
       });
       if (deps.stop?.aborted) return "interrupted";
       const choice = typeof decision === "string" ? decision : decision.choice;
@@ -369,10 +371,8 @@ export async function runPipeline(
           level: "warn",
           text: next
             ? `Skipped step '${step.name}'; going on with '${next.name}'`
-            : k + 1 < list.length
-            ? `Skipped step '${step.name}'; next, what to do about '${
-              steps[list[k + 1].index].name
-            }'`
+            : nextFailure !== undefined
+            ? `Skipped step '${step.name}'; next, what to do about '${nextFailure}'`
             : `Skipped step '${step.name}'; it was the last step, so the run ends`,
           step: step.name,
         });
