@@ -426,9 +426,9 @@ export class LogFormatter {
    * pieces that are garbage at once, so that V8's young generation does not
    * find a block's worth of text alive at every collection (which makes it
    * grow, and with it crude-link's memory, under a fast step's output).
-   * With `escape: false` the lines are taken as they are: for a caller that
-   * checks the encoded result with {@link hasControlBytes} (and asks again
-   * with escaping when it finds one).
+   * With `escape: false` the lines are taken as they are: the strings that
+   * {@link Utf8Parts.encodeBlock} writes as bytes (the log's usual path,
+   * which escapes through this method when it finds a character to).
    */
   *blockPieces(
     atMs: number,
