@@ -186,7 +186,8 @@ export function* joinPieces(
  * Strings encoded one after the other as UTF-8 into one buffer, reused from
  * call to call (the log file's and the console's): each part is encoded
  * before the next is taken, so that a generator's parts can be garbage one
- * by one. A buffer grown past 4 MiB for a huge block is let go again.
+ * by one. A buffer grown past 4 MiB for a huge block is let go again once
+ * a call needs less.
  */
 export class Utf8Parts {
   readonly #encoder = new TextEncoder();
@@ -268,9 +269,15 @@ export class Utf8Parts {
   #prefixText: string | undefined;
   #prefixBytes = new Uint8Array(0);
 
-  /** The buffer at the start of a call: back to its first size after a huge block, at least `need` bytes. */
+  /**
+   * The buffer at the start of a call, at least `need` bytes: back to its
+   * first size after a huge block, unless this call needs a huge one too (a
+   * stream of them reuses one buffer instead of making one each time).
+   */
   #fresh(need: number): Uint8Array {
-    if (this.#buffer.length > 4 * 1024 * 1024) this.#buffer = new Uint8Array(this.#initial);
+    if (this.#buffer.length > HUGE_BUFFER && need <= HUGE_BUFFER) {
+      this.#buffer = new Uint8Array(this.#initial);
+    }
     if (this.#buffer.length < need) {
       this.#buffer = new Uint8Array(Math.max(this.#buffer.length * 2, need));
     }
@@ -279,6 +286,9 @@ export class Utf8Parts {
 }
 
 const NEWLINE = 0x0a;
+
+/** A reused buffer larger than this is let go once a call needs less. */
+const HUGE_BUFFER = 4 * 1024 * 1024;
 
 const LEVEL_FIELD: Record<LogLevel, string> = {
   info: "INFO ",
